@@ -1,0 +1,209 @@
+//! Data shapes shared by the browser and the server (no database types cross here).
+
+use crate::schema::Kind;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Editor,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Editor, Role::Admin];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    pub fn can_write(self) -> bool {
+        self >= Role::Editor
+    }
+    pub fn is_admin(self) -> bool {
+        self == Role::Admin
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            Role::Viewer => "read everything",
+            Role::Editor => "read and change the inventory",
+            Role::Admin => "also manage users, tokens and settings",
+        }
+    }
+}
+
+/// The signed-in user as the pages see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+}
+
+/// A brief reference to another object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefDto {
+    pub id: i64,
+    pub display: String,
+}
+
+/// One inventory object: its field values by name (references as ids) and the display names of
+/// what it refers to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObjectDto {
+    pub kind: Kind,
+    pub id: i64,
+    pub display: String,
+    pub values: BTreeMap<String, Value>,
+    /// Reference field name (`site_id`) → the referenced object.
+    pub refs: BTreeMap<String, RefDto>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl ObjectDto {
+    /// The value of a field as text for display ("" when empty).
+    pub fn text(&self, field: &str) -> String {
+        match self.values.get(field) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListPage {
+    pub count: u64,
+    pub offset: u64,
+    pub limit: u64,
+    pub rows: Vec<ObjectDto>,
+}
+
+/// Objects of another type that point at this one (a site's devices, …).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RelatedList {
+    pub kind: Kind,
+    pub field: String,
+    pub label: String,
+    pub count: u64,
+    pub rows: Vec<ObjectDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeDto {
+    pub id: i64,
+    pub time: String,
+    pub request_id: String,
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub object_type: String,
+    pub object_id: i64,
+    pub object_repr: String,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl ChangeDto {
+    /// (field, before, after) for every field that differs.
+    pub fn diff(&self) -> Vec<(String, String, String)> {
+        let empty = serde_json::Map::new();
+        let before = self.before.as_ref().and_then(Value::as_object).unwrap_or(&empty);
+        let after = self.after.as_ref().and_then(Value::as_object).unwrap_or(&empty);
+        let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter()
+            .filter(|k| !matches!(k.as_str(), "id" | "created_at" | "updated_at"))
+            .filter_map(|k| {
+                let b = before.get(k).cloned().unwrap_or(Value::Null);
+                let a = after.get(k).cloned().unwrap_or(Value::Null);
+                (a != b).then(|| (k.clone(), show(&b), show(&a)))
+            })
+            .collect()
+    }
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangePage {
+    pub count: u64,
+    pub offset: u64,
+    pub limit: u64,
+    pub rows: Vec<ChangeDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObjectDetail {
+    pub object: ObjectDto,
+    pub related: Vec<RelatedList>,
+    pub history: Vec<ChangeDto>,
+    pub history_count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserDto {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub is_active: bool,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenDto {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub description: String,
+    /// The first characters, enough to recognise a token; never the whole of it.
+    pub prefix: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+/// A token just created: the only time its secret is shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewToken {
+    pub token: TokenDto,
+    pub secret: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchGroup {
+    pub kind: Kind,
+    pub count: u64,
+    pub rows: Vec<ObjectDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HomeCounts {
+    pub counts: Vec<(Kind, u64)>,
+    pub recent: Vec<ChangeDto>,
+}
+
+/// Options for a reference field's select box.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefOptions {
+    pub kind: Kind,
+    pub options: Vec<RefDto>,
+    /// More objects exist than were sent; the form falls back to typing an id.
+    pub truncated: bool,
+}

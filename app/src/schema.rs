@@ -1,0 +1,678 @@
+//! The inventory's object types described once, as data: fields, labels, choices, references,
+//! uniqueness and search. The service layer validates and queries from these descriptions, the
+//! REST API and its OpenAPI document are generated from them, and the generic UI components
+//! render list, filter, form and detail pages from them. Both the server and the browser use it.
+
+use serde::{Deserialize, Serialize};
+
+/// Every inventory object type Census knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Tenant,
+    Region,
+    SiteGroup,
+    Site,
+    Location,
+    Rack,
+    Manufacturer,
+    Device,
+    Provider,
+    Circuit,
+}
+
+/// A value choice of a `Choice` field: stored value and label.
+pub type Choice = (&'static str, &'static str);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    /// One line of text.
+    Text,
+    /// Multi-line text.
+    LongText,
+    /// URL-safe identifier; derived from `name` when left empty.
+    Slug,
+    Int { min: i64, max: i64 },
+    Choice(&'static [Choice]),
+    /// A reference to another object (stored as `<name>_id`).
+    Ref(Kind),
+    Ipv4,
+    Ipv6,
+    Mac,
+    /// An IANA time zone name.
+    TimeZone,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    /// Column and JSON name (`site_id` for a reference).
+    pub name: &'static str,
+    pub label: &'static str,
+    pub ty: FieldType,
+    pub required: bool,
+    pub max_len: usize,
+    /// Offered in the list page's filter bar (every field can be filtered through the API).
+    pub filter: bool,
+    /// Shown as a list column by default.
+    pub column: bool,
+    pub help: &'static str,
+}
+
+impl Field {
+    pub const fn is_ref(&self) -> bool {
+        matches!(self.ty, FieldType::Ref(_))
+    }
+    pub const fn ref_kind(&self) -> Option<Kind> {
+        match self.ty {
+            FieldType::Ref(k) => Some(k),
+            _ => None,
+        }
+    }
+    pub const fn is_int(&self) -> bool {
+        matches!(self.ty, FieldType::Int { .. } | FieldType::Ref(_))
+    }
+    /// The name without a trailing `_id` (`site` for `site_id`).
+    pub fn base_name(&self) -> &'static str {
+        self.name.strip_suffix("_id").unwrap_or(self.name)
+    }
+    pub fn choices(&self) -> &'static [Choice] {
+        match self.ty {
+            FieldType::Choice(c) => c,
+            _ => &[],
+        }
+    }
+}
+
+/// A set of fields whose values together must be unique. `None` values take part too (a rack
+/// name is unique within its site and location, or within the site when it has no location).
+#[derive(Clone, Copy, Debug)]
+pub struct Unique {
+    pub fields: &'static [&'static str],
+    /// The field that carries the error message.
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Resource {
+    pub kind: Kind,
+    pub singular: &'static str,
+    pub plural: &'static str,
+    /// URL segment for pages and the REST API (`site-groups`).
+    pub slug: &'static str,
+    pub table: &'static str,
+    /// The field that names an object in lists, links and messages.
+    pub title: &'static str,
+    pub fields: &'static [Field],
+    /// Fields searched by substring with `q`.
+    pub search: &'static [&'static str],
+    /// Fields searched by exact (indexed) value with `q`.
+    pub search_exact: &'static [&'static str],
+    pub default_order: &'static str,
+    pub uniques: &'static [Unique],
+    /// Whether objects nest under a `parent_id` of the same kind.
+    pub tree: bool,
+}
+
+impl Resource {
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+    pub fn title_field(&self) -> &'static Field {
+        self.field(self.title).expect("title field exists")
+    }
+    pub fn ref_fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
+        self.fields.iter().filter(|f| f.is_ref())
+    }
+    /// Fields referring to sites (one for most, two for circuits).
+    pub fn site_refs(&self) -> impl Iterator<Item = &'static Field> + '_ {
+        self.fields.iter().filter(|f| f.ref_kind() == Some(Kind::Site))
+    }
+    /// Filters offered beyond the fields themselves: everything under a region or site group
+    /// for objects that belong to a site; `site_id` for objects with two site ends.
+    pub fn via_site_filters(&self) -> Vec<&'static Field> {
+        let mut out = Vec::new();
+        let site_refs: Vec<_> = self.site_refs().collect();
+        if site_refs.is_empty() {
+            return out;
+        }
+        for name in ["region_id", "site_group_id"] {
+            if self.field(name).is_none() {
+                out.push(SITE.field(name).expect("site field"));
+            }
+        }
+        if self.field("site_id").is_none() {
+            out.push(&SITE_FILTER);
+        }
+        out
+    }
+    /// Every filterable key: each field, the via-site filters, and `ancestor_id` for trees.
+    pub fn filter_keys(&self) -> Vec<&'static str> {
+        let mut keys: Vec<&'static str> = self.fields.iter().map(|f| f.name).collect();
+        keys.extend(self.via_site_filters().iter().map(|f| f.name));
+        if self.tree {
+            keys.push("ancestor_id");
+        }
+        keys.push("id");
+        keys
+    }
+}
+
+/// The `site_id` filter of an object with two site ends (A and Z side).
+pub static SITE_FILTER: Field = Field {
+    name: "site_id",
+    label: "Site",
+    ty: FieldType::Ref(Kind::Site),
+    required: false,
+    max_len: 0,
+    filter: true,
+    column: false,
+    help: "either end",
+};
+
+const fn f(name: &'static str, label: &'static str, ty: FieldType) -> Field {
+    Field {
+        name,
+        label,
+        ty,
+        required: false,
+        max_len: 200,
+        filter: false,
+        column: false,
+        help: "",
+    }
+}
+const fn req(mut x: Field) -> Field {
+    x.required = true;
+    x
+}
+const fn col(mut x: Field) -> Field {
+    x.column = true;
+    x
+}
+const fn filt(mut x: Field) -> Field {
+    x.filter = true;
+    x.column = true;
+    x
+}
+const fn len(mut x: Field, n: usize) -> Field {
+    x.max_len = n;
+    x
+}
+const fn help(mut x: Field, h: &'static str) -> Field {
+    x.help = h;
+    x
+}
+
+const NAME: Field = col(req(len(f("name", "Name", FieldType::Text), 100)));
+const SLUG: Field = help(
+    len(f("slug", "Slug", FieldType::Slug), 100),
+    "lowercase letters, digits, - and _; derived from the name when left empty",
+);
+const DESCRIPTION: Field = len(f("description", "Description", FieldType::Text), 500);
+const TENANT: Field = filt(f("tenant_id", "Tenant", FieldType::Ref(Kind::Tenant)));
+
+pub const SITE_STATUS: &[Choice] = &[
+    ("planned", "Planned"),
+    ("staging", "Staging"),
+    ("active", "Active"),
+    ("decommissioning", "Decommissioning"),
+    ("retired", "Retired"),
+];
+pub const LOCATION_STATUS: &[Choice] = &[
+    ("planned", "Planned"),
+    ("staging", "Staging"),
+    ("active", "Active"),
+    ("decommissioning", "Decommissioning"),
+    ("retired", "Retired"),
+];
+pub const RACK_STATUS: &[Choice] = &[
+    ("reserved", "Reserved"),
+    ("available", "Available"),
+    ("planned", "Planned"),
+    ("active", "Active"),
+    ("deprecated", "Deprecated"),
+];
+pub const DEVICE_STATUS: &[Choice] = &[
+    ("offline", "Offline"),
+    ("active", "Active"),
+    ("planned", "Planned"),
+    ("staged", "Staged"),
+    ("failed", "Failed"),
+    ("inventory", "Inventory"),
+    ("decommissioning", "Decommissioning"),
+];
+pub const CIRCUIT_STATUS: &[Choice] = &[
+    ("planned", "Planned"),
+    ("provisioning", "Provisioning"),
+    ("active", "Active"),
+    ("offline", "Offline"),
+    ("deprovisioning", "Deprovisioning"),
+    ("decommissioned", "Decommissioned"),
+];
+
+const fn status(choices: &'static [Choice]) -> Field {
+    filt(req(f("status", "Status", FieldType::Choice(choices))))
+}
+
+const NAME_UNIQUE: Unique = Unique {
+    fields: &["name"],
+    field: "name",
+    message: "a {singular} with this name already exists",
+};
+const SLUG_UNIQUE: Unique = Unique {
+    fields: &["slug"],
+    field: "slug",
+    message: "a {singular} with this slug already exists",
+};
+
+pub static TENANT_RES: Resource = Resource {
+    kind: Kind::Tenant,
+    singular: "tenant",
+    plural: "tenants",
+    slug: "tenants",
+    table: "tenants",
+    title: "name",
+    fields: &[NAME, SLUG, DESCRIPTION],
+    search: &["name", "slug", "description"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
+    tree: false,
+};
+
+pub static REGION: Resource = Resource {
+    kind: Kind::Region,
+    singular: "region",
+    plural: "regions",
+    slug: "regions",
+    table: "regions",
+    title: "name",
+    fields: &[
+        NAME,
+        SLUG,
+        filt(f("parent_id", "Parent", FieldType::Ref(Kind::Region))),
+        DESCRIPTION,
+    ],
+    search: &["name", "slug", "description"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
+    tree: true,
+};
+
+pub static SITE_GROUP: Resource = Resource {
+    kind: Kind::SiteGroup,
+    singular: "site group",
+    plural: "site groups",
+    slug: "site-groups",
+    table: "site_groups",
+    title: "name",
+    fields: &[
+        NAME,
+        SLUG,
+        filt(f("parent_id", "Parent", FieldType::Ref(Kind::SiteGroup))),
+        DESCRIPTION,
+    ],
+    search: &["name", "slug", "description"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
+    tree: true,
+};
+
+pub static SITE: Resource = Resource {
+    kind: Kind::Site,
+    singular: "site",
+    plural: "sites",
+    slug: "sites",
+    table: "sites",
+    title: "name",
+    fields: &[
+        NAME,
+        SLUG,
+        status(SITE_STATUS),
+        filt(f("region_id", "Region", FieldType::Ref(Kind::Region))),
+        filt(f("site_group_id", "Group", FieldType::Ref(Kind::SiteGroup))),
+        TENANT,
+        col(len(f("facility", "Facility", FieldType::Text), 100)),
+        help(
+            f("time_zone", "Time zone", FieldType::TimeZone),
+            "an IANA name such as Europe/Prague",
+        ),
+        len(f("physical_address", "Physical address", FieldType::LongText), 500),
+        DESCRIPTION,
+    ],
+    search: &["name", "slug", "facility", "physical_address", "description"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
+    tree: false,
+};
+
+pub static LOCATION: Resource = Resource {
+    kind: Kind::Location,
+    singular: "location",
+    plural: "locations",
+    slug: "locations",
+    table: "locations",
+    title: "name",
+    fields: &[
+        NAME,
+        SLUG,
+        filt(req(f("site_id", "Site", FieldType::Ref(Kind::Site)))),
+        filt(help(
+            f("parent_id", "Parent", FieldType::Ref(Kind::Location)),
+            "a location in the same site",
+        )),
+        status(LOCATION_STATUS),
+        TENANT,
+        DESCRIPTION,
+    ],
+    search: &["name", "slug", "description"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[
+        Unique {
+            fields: &["site_id", "name"],
+            field: "name",
+            message: "this site already has a location with this name",
+        },
+        Unique {
+            fields: &["site_id", "slug"],
+            field: "slug",
+            message: "this site already has a location with this slug",
+        },
+    ],
+    tree: true,
+};
+
+pub static RACK: Resource = Resource {
+    kind: Kind::Rack,
+    singular: "rack",
+    plural: "racks",
+    slug: "racks",
+    table: "racks",
+    title: "name",
+    fields: &[
+        NAME,
+        filt(req(f("site_id", "Site", FieldType::Ref(Kind::Site)))),
+        filt(help(
+            f("location_id", "Location", FieldType::Ref(Kind::Location)),
+            "a location in the rack's site",
+        )),
+        status(RACK_STATUS),
+        TENANT,
+        col(help(
+            f("units", "Units", FieldType::Int { min: 1, max: 100 }),
+            "height in rack units (U); 42 when left empty",
+        )),
+        DESCRIPTION,
+    ],
+    search: &["name", "description"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[Unique {
+        fields: &["site_id", "location_id", "name"],
+        field: "name",
+        message: "a rack with this name already exists in this site and location",
+    }],
+    tree: false,
+};
+
+pub static MANUFACTURER: Resource = Resource {
+    kind: Kind::Manufacturer,
+    singular: "manufacturer",
+    plural: "manufacturers",
+    slug: "manufacturers",
+    table: "manufacturers",
+    title: "name",
+    fields: &[NAME, SLUG, DESCRIPTION],
+    search: &["name", "slug", "description"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
+    tree: false,
+};
+
+pub static DEVICE: Resource = Resource {
+    kind: Kind::Device,
+    singular: "device",
+    plural: "devices",
+    slug: "devices",
+    table: "devices",
+    title: "name",
+    fields: &[
+        NAME,
+        status(DEVICE_STATUS),
+        filt(len(f("role", "Role", FieldType::Text), 100)),
+        filt(f("manufacturer_id", "Manufacturer", FieldType::Ref(Kind::Manufacturer))),
+        col(len(f("model", "Model", FieldType::Text), 100)),
+        col(len(f("serial", "Serial number", FieldType::Text), 100)),
+        len(f("asset_tag", "Asset tag", FieldType::Text), 100),
+        filt(help(
+            len(f("platform", "Platform / OS", FieldType::Text), 100),
+            "e.g. Cisco IOS-XE, Windows Server 2022",
+        )),
+        len(f("firmware_version", "Firmware version", FieldType::Text), 100),
+        col(f("primary_ipv4", "Primary IPv4", FieldType::Ipv4)),
+        f("primary_ipv6", "Primary IPv6", FieldType::Ipv6),
+        help(
+            f("mac_address", "MAC address", FieldType::Mac),
+            "any common form: 00:11:22:33:44:55, 00-11-22-33-44-55, 0011.2233.4455",
+        ),
+        filt(req(f("site_id", "Site", FieldType::Ref(Kind::Site)))),
+        filt(help(
+            f("location_id", "Location", FieldType::Ref(Kind::Location)),
+            "a location in the device's site",
+        )),
+        filt(help(
+            f("rack_id", "Rack", FieldType::Ref(Kind::Rack)),
+            "a rack in the device's site (and location)",
+        )),
+        TENANT,
+        DESCRIPTION,
+        len(f("comments", "Comments", FieldType::LongText), 10_000),
+    ],
+    search: &["name", "serial", "asset_tag", "model", "description"],
+    search_exact: &["primary_ipv4", "primary_ipv6", "mac_address"],
+    default_order: "name",
+    uniques: &[
+        Unique {
+            fields: &["site_id", "name"],
+            field: "name",
+            message: "this site already has a device with this name",
+        },
+        Unique {
+            fields: &["asset_tag"],
+            field: "asset_tag",
+            message: "another device has this asset tag",
+        },
+    ],
+    tree: false,
+};
+
+pub static PROVIDER: Resource = Resource {
+    kind: Kind::Provider,
+    singular: "provider",
+    plural: "providers",
+    slug: "providers",
+    table: "providers",
+    title: "name",
+    fields: &[NAME, SLUG, DESCRIPTION],
+    search: &["name", "slug", "description"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
+    tree: false,
+};
+
+pub const CIRCUIT_TYPES: &[Choice] = &[
+    ("internet", "Internet"),
+    ("mpls", "MPLS"),
+    ("p2p", "Point-to-point"),
+    ("dark-fiber", "Dark fiber"),
+    ("wavelength", "Wavelength"),
+    ("transit", "IP transit"),
+    ("other", "Other"),
+];
+
+pub static CIRCUIT: Resource = Resource {
+    kind: Kind::Circuit,
+    singular: "circuit",
+    plural: "circuits",
+    slug: "circuits",
+    table: "circuits",
+    title: "circuit_id",
+    fields: &[
+        col(req(len(f("circuit_id", "Circuit ID", FieldType::Text), 100))),
+        filt(req(f("provider_id", "Provider", FieldType::Ref(Kind::Provider)))),
+        filt(f("type", "Type", FieldType::Choice(CIRCUIT_TYPES))),
+        status(CIRCUIT_STATUS),
+        col(help(
+            f("commit_rate", "Commit rate (kbps)", FieldType::Int { min: 0, max: 1_000_000_000 }),
+            "committed rate in kbit/s",
+        )),
+        filt(f("a_side_site_id", "A-side site", FieldType::Ref(Kind::Site))),
+        filt(f("z_side_site_id", "Z-side site", FieldType::Ref(Kind::Site))),
+        DESCRIPTION,
+    ],
+    search: &["circuit_id", "description"],
+    search_exact: &[],
+    default_order: "circuit_id",
+    uniques: &[Unique {
+        fields: &["provider_id", "circuit_id"],
+        field: "circuit_id",
+        message: "this provider already has a circuit with this ID",
+    }],
+    tree: false,
+};
+
+/// All resources, in navigation order.
+pub static RESOURCES: &[&Resource] = &[
+    &REGION,
+    &SITE_GROUP,
+    &SITE,
+    &LOCATION,
+    &RACK,
+    &TENANT_RES,
+    &MANUFACTURER,
+    &DEVICE,
+    &PROVIDER,
+    &CIRCUIT,
+];
+
+impl Kind {
+    pub fn res(self) -> &'static Resource {
+        match self {
+            Kind::Tenant => &TENANT_RES,
+            Kind::Region => &REGION,
+            Kind::SiteGroup => &SITE_GROUP,
+            Kind::Site => &SITE,
+            Kind::Location => &LOCATION,
+            Kind::Rack => &RACK,
+            Kind::Manufacturer => &MANUFACTURER,
+            Kind::Device => &DEVICE,
+            Kind::Provider => &PROVIDER,
+            Kind::Circuit => &CIRCUIT,
+        }
+    }
+    pub fn from_slug(slug: &str) -> Option<Kind> {
+        RESOURCES.iter().find(|r| r.slug == slug).map(|r| r.kind)
+    }
+    /// The snake_case name used in the change log (`site_group`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Tenant => "tenant",
+            Kind::Region => "region",
+            Kind::SiteGroup => "site_group",
+            Kind::Site => "site",
+            Kind::Location => "location",
+            Kind::Rack => "rack",
+            Kind::Manufacturer => "manufacturer",
+            Kind::Device => "device",
+            Kind::Provider => "provider",
+            Kind::Circuit => "circuit",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Kind> {
+        RESOURCES.iter().map(|r| r.kind).find(|k| k.as_str() == s)
+    }
+}
+
+/// A field of another resource that refers to objects of `kind`: the reverse relations shown on
+/// detail pages and checked before a delete.
+#[derive(Clone, Copy, Debug)]
+pub struct Reverse {
+    pub from: &'static Resource,
+    pub field: &'static Field,
+}
+
+pub fn reverse_refs(kind: Kind) -> Vec<Reverse> {
+    let mut out = Vec::new();
+    for r in RESOURCES {
+        for field in r.fields {
+            if field.ref_kind() == Some(kind) {
+                out.push(Reverse { from: r, field });
+            }
+        }
+    }
+    out
+}
+
+/// `Site` → `sites` etc.; "1 device" / "12 devices".
+pub fn count_noun(n: u64, res: &Resource) -> String {
+    if n == 1 {
+        format!("1 {}", res.singular)
+    } else {
+        format!("{n} {}", res.plural)
+    }
+}
+
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_ref_names_an_id_field_and_titles_exist() {
+        for r in RESOURCES {
+            let _ = r.title_field();
+            assert!(r.fields.iter().any(|f| f.name == r.default_order));
+            for f in r.fields {
+                assert_eq!(f.is_ref(), f.name.ends_with("_id") && f.name != "circuit_id");
+            }
+            for u in r.uniques {
+                for name in u.fields {
+                    assert!(r.field(name).is_some(), "{} {}", r.table, name);
+                }
+            }
+            for s in r.search.iter().chain(r.search_exact) {
+                assert!(r.field(s).is_some());
+            }
+            assert_eq!(Kind::from_slug(r.slug), Some(r.kind));
+            assert_eq!(Kind::parse(r.kind.as_str()), Some(r.kind));
+        }
+    }
+
+    #[test]
+    fn site_reverse_relations_include_circuit_ends() {
+        let names: Vec<String> = reverse_refs(Kind::Site)
+            .iter()
+            .map(|r| format!("{}.{}", r.from.table, r.field.name))
+            .collect();
+        assert!(names.contains(&"devices.site_id".to_string()));
+        assert!(names.contains(&"circuits.a_side_site_id".to_string()));
+        assert!(names.contains(&"circuits.z_side_site_id".to_string()));
+        assert!(CIRCUIT.via_site_filters().iter().any(|f| f.name == "site_id"));
+        assert!(DEVICE.via_site_filters().iter().any(|f| f.name == "region_id"));
+        assert!(SITE.via_site_filters().is_empty());
+    }
+}

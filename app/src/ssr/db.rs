@@ -1,0 +1,136 @@
+//! Opening the database (SQLite by default, PostgreSQL by URL), running migrations, and the
+//! write gate that keeps SQLite's single writer from failing under concurrent requests.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, MutexGuard};
+
+pub const DEFAULT_URL: &str = "sqlite://census.db?mode=rwc";
+
+/// The connection pool plus a gate for writes.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub conn: DatabaseConnection,
+    write_gate: Arc<Mutex<()>>,
+}
+
+impl Db {
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Held for the duration of a write transaction. SQLite allows one writer at a time and a
+    /// deferred transaction that later tries to write can fail at once with "database is
+    /// locked"; queueing writers here avoids that. PostgreSQL writers run concurrently.
+    pub async fn write_gate(&self) -> Option<MutexGuard<'_, ()>> {
+        match self.backend() {
+            DbBackend::Sqlite => Some(self.write_gate.lock().await),
+            _ => None,
+        }
+    }
+
+    pub async fn ping(&self) -> bool {
+        self.conn.execute_unprepared("SELECT 1").await.is_ok()
+    }
+}
+
+/// Describe a database URL without its password, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Open a pool. SQLite files are created when missing and use WAL and foreign keys.
+pub async fn connect(url: &str) -> Result<Db, DbErr> {
+    let mut opts = ConnectOptions::new(driver_url(url));
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        opts.max_connections(8).min_connections(1);
+        opts.map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30))
+                .pragma("cache_size", "-32000")
+                .pragma("temp_store", "memory")
+        });
+    } else {
+        opts.max_connections(16).min_connections(1);
+    }
+    if let Some(schema) = search_path(url) {
+        opts.set_schema_search_path(schema);
+    }
+    let conn = Database::connect(opts).await?;
+    Ok(Db {
+        conn,
+        write_gate: Arc::new(Mutex::new(())),
+    })
+}
+
+/// `?census_schema=NAME` on a PostgreSQL URL confines Census to one schema (tests use it to
+/// run in parallel on one database).
+fn search_path(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("census_schema="))
+        .map(str::to_string)
+}
+
+/// The URL without Census's own parameters, as the driver wants it.
+pub fn driver_url(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, query)) => {
+            let rest: Vec<&str> = query
+                .split('&')
+                .filter(|kv| !kv.starts_with("census_schema="))
+                .collect();
+            if rest.is_empty() {
+                base.to_string()
+            } else {
+                format!("{base}?{}", rest.join("&"))
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+pub async fn migrate(db: &Db) -> Result<(), DbErr> {
+    Migrator::up(&db.conn, None).await
+}
+
+/// Migrations not yet applied.
+pub async fn pending(db: &Db) -> Result<usize, DbErr> {
+    Ok(Migrator::get_pending_migrations(&db.conn).await?.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://census:s3cret@db:5432/census"),
+            "postgres://census:***@db:5432/census"
+        );
+        assert_eq!(redact_url(DEFAULT_URL), DEFAULT_URL);
+        assert_eq!(
+            driver_url("postgres://h/db?census_schema=t1&sslmode=disable"),
+            "postgres://h/db?sslmode=disable"
+        );
+        assert_eq!(search_path("postgres://h/db?census_schema=t1").as_deref(), Some("t1"));
+    }
+}
