@@ -20,7 +20,7 @@ pub struct ItemError {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum AppError {
     #[error("Sign in to continue.")]
     Unauthorized,

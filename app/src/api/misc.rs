@@ -1,0 +1,44 @@
+//! Home page figures, the global search and the change log.
+
+use crate::error::AppError;
+use crate::model::{ChangePage, HomeCounts, SearchGroup};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::server::*;
+
+#[server]
+pub async fn fetch_home() -> Result<HomeCounts, AppError> {
+    run(async {
+        let ctx = ctx()?;
+        let counts = crate::ssr::services::objects::counts(&ctx.db.conn).await?;
+        let recent = crate::ssr::services::changelog::list(&ctx, &Default::default(), 10, 0).await?;
+        Ok(HomeCounts {
+            counts,
+            recent: recent.rows,
+        })
+    })
+    .await
+}
+
+#[server]
+pub async fn search(q: String) -> Result<Vec<SearchGroup>, AppError> {
+    run(async { crate::ssr::services::search::search(&ctx()?, &q, 10).await }).await
+}
+
+/// The change log filtered by `user`, `object_type`, `object_id`, `action`, `request_id`,
+/// `since`, `until`; paged by `limit` and `offset`.
+#[server]
+pub async fn changes(query: String) -> Result<ChangePage, AppError> {
+    run(async {
+        use crate::ssr::services::{changelog, query as q};
+        let ctx = ctx()?;
+        let pairs = q::pairs(&query);
+        let filter = changelog::ChangeFilter::from_pairs(&pairs)?;
+        let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        let limit = get("limit").and_then(|v| v.parse().ok()).unwrap_or(50u64).clamp(1, 1000);
+        let offset = get("offset").and_then(|v| v.parse().ok()).unwrap_or(0u64);
+        changelog::list(&ctx, &filter, limit, offset).await
+    })
+    .await
+}

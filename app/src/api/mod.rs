@@ -1,0 +1,82 @@
+//! Server functions, one file per area. Each is thin: who is asking → one service → a DTO.
+//! Errors carry their HTTP status; a form posted without JavaScript gets its error back in the
+//! page it came from.
+
+pub mod auth;
+pub mod misc;
+pub mod objects;
+pub mod tokens;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod server {
+    use crate::error::AppError;
+    use crate::ssr::auth::{Auth, RequestMeta};
+    use crate::ssr::db::Db;
+    use crate::ssr::services::Ctx;
+    use axum::http::request::Parts;
+    use leptos::prelude::use_context;
+
+    pub fn db() -> Result<Db, AppError> {
+        use_context::<Db>().ok_or_else(|| AppError::Internal("no database in context".into()))
+    }
+
+    pub fn meta() -> RequestMeta {
+        use_context::<Parts>()
+            .and_then(|p| p.extensions.get::<RequestMeta>().cloned())
+            .unwrap_or_else(|| RequestMeta {
+                request_id: crate::ssr::services::new_request_id(),
+                client_addr: "unknown".into(),
+            })
+    }
+
+    pub fn auth() -> Auth {
+        use_context::<Parts>()
+            .and_then(|p| p.extensions.get::<Auth>().cloned())
+            .unwrap_or_default()
+    }
+
+    /// The service context of a signed-in request, or `Unauthorized`.
+    pub fn ctx() -> Result<Ctx, AppError> {
+        let actor = auth().actor.ok_or(AppError::Unauthorized)?;
+        Ok(Ctx::new(db()?, actor, meta().request_id))
+    }
+
+    /// Give an error its HTTP status, except on a plain form post (which is redirected back to
+    /// its page with the error in the URL).
+    pub fn fail(e: AppError) -> AppError {
+        if let (Some(parts), Some(res)) = (use_context::<Parts>(), use_context::<leptos_axum::ResponseOptions>()) {
+            let form_post = parts.uri.path().starts_with("/api/")
+                && parts
+                    .headers
+                    .get(axum::http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.contains("text/html"));
+            if !form_post {
+                res.set_status(axum::http::StatusCode::from_u16(e.status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR));
+            }
+        }
+        e
+    }
+
+    /// Run a server function body, mapping its error through `fail`.
+    pub async fn run<T, F>(f: F) -> Result<T, AppError>
+    where
+        F: std::future::Future<Output = Result<T, AppError>>,
+    {
+        f.await.map_err(fail)
+    }
+
+    pub fn redirect(to: &str) {
+        leptos_axum::redirect(to);
+    }
+
+    /// Only same-site paths are followed after sign-in.
+    pub fn safe_next(next: &str) -> String {
+        if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/api/") {
+            next.to_string()
+        } else {
+            "/".to_string()
+        }
+    }
+}

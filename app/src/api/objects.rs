@@ -1,0 +1,216 @@
+//! Server functions behind the generic inventory pages: lists, detail, forms, deletes and bulk
+//! operations for every object type in `schema`.
+
+use crate::error::AppError;
+use crate::model::{ListPage, ObjectDetail, ObjectDto, RefOptions};
+use crate::schema::Kind;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[cfg(feature = "ssr")]
+use super::server::*;
+#[cfg(feature = "ssr")]
+use crate::ssr::services::{objects as svc, query};
+
+/// Reference select boxes offer at most this many objects; beyond, an id is typed.
+pub const OPTION_LIMIT: u64 = 1000;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListView {
+    pub page: ListPage,
+    /// Options of the filter bar's reference filters.
+    pub options: Vec<RefOptions>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FormView {
+    pub object: Option<ObjectDto>,
+    pub options: Vec<RefOptions>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BulkPreview {
+    pub count: u64,
+    pub names: Vec<String>,
+    pub options: Vec<RefOptions>,
+}
+
+#[cfg(feature = "ssr")]
+async fn options_for(ctx: &crate::ssr::services::Ctx, kinds: impl IntoIterator<Item = Kind>) -> Result<Vec<RefOptions>, AppError> {
+    let mut kinds: Vec<Kind> = kinds.into_iter().collect();
+    kinds.sort();
+    kinds.dedup();
+    let mut out = vec![];
+    for k in kinds {
+        out.push(svc::options(ctx, k, OPTION_LIMIT).await?);
+    }
+    Ok(out)
+}
+
+/// The reference types a resource's form needs.
+pub fn ref_kinds(kind: Kind) -> Vec<Kind> {
+    kind.res().ref_fields().filter_map(|f| f.ref_kind()).collect()
+}
+
+/// The reference types of a list's filter bar.
+pub fn filter_kinds(kind: Kind) -> Vec<Kind> {
+    let res = kind.res();
+    res.fields
+        .iter()
+        .filter(|f| f.filter)
+        .chain(res.via_site_filters())
+        .filter_map(|f| f.ref_kind())
+        .collect()
+}
+
+#[cfg(feature = "ssr")]
+fn selection(kind: Kind, sel: &str) -> Result<svc::Selection, AppError> {
+    let pairs = query::pairs(sel);
+    if pairs.iter().any(|(k, v)| k == "all" && v == "1") {
+        let rest: Vec<(String, String)> = pairs
+            .into_iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "all" | "op" | "id" | "limit" | "offset" | "ordering"))
+            .collect();
+        Ok(svc::Selection::Matching(query::ListQuery::parse(kind.res(), &rest)?))
+    } else {
+        let ids = pairs
+            .iter()
+            .filter(|(k, _)| k == "id")
+            .map(|(_, v)| v.parse::<i64>().map_err(|_| AppError::invalid("The selection is not valid.")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(svc::Selection::Ids(ids))
+    }
+}
+
+#[server]
+pub async fn fetch_list(kind: Kind, query: String) -> Result<ListView, AppError> {
+    run(async {
+        let ctx = ctx()?;
+        let res = kind.res();
+        let lq = query::ListQuery::parse(res, &query::pairs(&query))?;
+        let page = svc::list(&ctx, res, &lq).await?;
+        Ok(ListView {
+            page,
+            options: options_for(&ctx, filter_kinds(kind)).await?,
+        })
+    })
+    .await
+}
+
+#[server]
+pub async fn fetch_object(kind: Kind, id: i64) -> Result<ObjectDetail, AppError> {
+    run(async { svc::detail(&ctx()?, kind.res(), id).await }).await
+}
+
+#[server]
+pub async fn fetch_form(kind: Kind, id: Option<i64>) -> Result<FormView, AppError> {
+    run(async {
+        let ctx = ctx()?;
+        ctx.require_write(&format!("change {}", kind.res().plural))?;
+        let object = match id {
+            Some(id) => Some(svc::get(&ctx, kind.res(), id).await?),
+            None => None,
+        };
+        Ok(FormView {
+            object,
+            options: options_for(&ctx, ref_kinds(kind)).await?,
+        })
+    })
+    .await
+}
+
+/// Create (no id) or update an object from a form; on success go to its page.
+#[server]
+pub async fn save_object(kind: Kind, id: Option<i64>, #[server(default)] values: HashMap<String, String>) -> Result<(), AppError> {
+    run(async {
+        let ctx = ctx()?;
+        let res = kind.res();
+        let input = svc::form_values(res, &values);
+        let submitted: std::collections::BTreeMap<String, String> = values.into_iter().collect();
+        let saved = match id {
+            Some(id) => svc::update(&ctx, res, id, input).await,
+            None => svc::create(&ctx, res, input).await,
+        }
+        .map_err(|e| e.with_values(submitted))?;
+        redirect(&format!("/{}/{}", res.slug, saved.id));
+        Ok(())
+    })
+    .await
+}
+
+#[server]
+pub async fn delete_object(kind: Kind, id: i64) -> Result<(), AppError> {
+    run(async {
+        let ctx = ctx()?;
+        svc::delete(&ctx, kind.res(), id).await?;
+        redirect(&format!("/{}", kind.res().slug));
+        Ok(())
+    })
+    .await
+}
+
+/// What a bulk operation would touch (ids or everything matching a filter).
+#[server]
+pub async fn fetch_bulk(kind: Kind, selection: String) -> Result<BulkPreview, AppError> {
+    run(async {
+        let ctx = ctx()?;
+        let res = kind.res();
+        let ids = match self::selection(kind, &selection)? {
+            svc::Selection::Ids(ids) => ids,
+            svc::Selection::Matching(lq) => svc::matching_ids(&ctx, res, &lq).await?,
+        };
+        let rows = svc::load_rows(&ctx.db.conn, res, &ids[..ids.len().min(20)]).await?;
+        let mut names: Vec<String> = rows.iter().map(|r| r.title(res)).collect();
+        names.sort();
+        Ok(BulkPreview {
+            count: ids.len() as u64,
+            names,
+            options: options_for(&ctx, ref_kinds(kind)).await?,
+        })
+    })
+    .await
+}
+
+/// Set fields on the selection: non-empty values are applied, `clear[field]` empties a field.
+#[server]
+pub async fn bulk_edit(
+    kind: Kind,
+    selection: String,
+    #[server(default)] values: HashMap<String, String>,
+    #[server(default)] clear: HashMap<String, String>,
+) -> Result<(), AppError> {
+    run(async {
+        let ctx = ctx()?;
+        let res = kind.res();
+        let mut patch = svc::Values::new();
+        for (k, v) in &values {
+            if !v.trim().is_empty() && res.field(k).is_some() {
+                patch.insert(k.clone(), serde_json::Value::String(v.clone()));
+            }
+        }
+        for k in clear.keys() {
+            if res.field(k).is_some() {
+                patch.insert(k.clone(), serde_json::Value::Null);
+            }
+        }
+        let sel = self::selection(kind, &selection)?;
+        let submitted = values.into_iter().collect();
+        svc::bulk_update(&ctx, res, &sel, patch).await.map_err(|e| e.with_values(submitted))?;
+        redirect(&format!("/{}", res.slug));
+        Ok(())
+    })
+    .await
+}
+
+#[server]
+pub async fn bulk_delete(kind: Kind, selection: String) -> Result<(), AppError> {
+    run(async {
+        let ctx = ctx()?;
+        let res = kind.res();
+        svc::bulk_delete(&ctx, res, &self::selection(kind, &selection)?).await?;
+        redirect(&format!("/{}", res.slug));
+        Ok(())
+    })
+    .await
+}

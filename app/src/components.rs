@@ -1,0 +1,414 @@
+//! Reusable UI pieces: error boxes, field errors, status badges, the pager, sortable headers,
+//! form fields driven by the schema, and the change table. Every list and form page is built
+//! from these rather than from copies.
+
+use crate::error::{AppError, FieldErrors};
+use crate::model::{ChangeDto, Me, ObjectDto, RefOptions};
+use crate::schema::{Field, FieldType, Kind};
+use leptos::prelude::*;
+use leptos_router::params::ParamsMap;
+
+/// The signed-in user, provided by the layout once known.
+pub fn use_me() -> Option<Me> {
+    use_context::<Me>()
+}
+
+pub fn can_write() -> bool {
+    use_me().is_some_and(|m| m.role.can_write())
+}
+
+/// Set the HTTP status of the page being rendered on the server (no-op in the browser).
+pub fn set_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(s) = axum::http::StatusCode::from_u16(code) {
+            r.set_status(s);
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}
+
+#[component]
+pub fn ErrorBox(err: AppError) -> impl IntoView {
+    let signin = matches!(err, AppError::Unauthorized);
+    let items = match &err {
+        AppError::Invalid { items, .. } => items.clone(),
+        _ => vec![],
+    };
+    view! {
+        <div class="alert alert-error" role="alert">
+            <p>{err.to_string()}</p>
+            {(!items.is_empty())
+                .then(|| {
+                    view! {
+                        <ul>
+                            {items
+                                .into_iter()
+                                .take(10)
+                                .map(|i| view! { <li>{format!("element {}: {}", i.index, i.error)}</li> })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            {signin.then(|| view! { <p><a href="/login">"Sign in"</a></p> })}
+        </div>
+    }
+}
+
+/// Messages under one form field.
+#[component]
+pub fn FieldErrorList(errors: FieldErrors, #[prop(into)] name: String) -> impl IntoView {
+    let msgs = errors.get(&name).cloned().unwrap_or_default();
+    (!msgs.is_empty()).then(|| {
+        view! {
+            <ul class="field-errors" id=format!("err-{name}")>
+                {msgs.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+fn status_class(value: &str) -> &'static str {
+    match value {
+        "active" | "available" => "badge-green",
+        "planned" | "staging" | "staged" | "provisioning" | "reserved" | "inventory" => "badge-blue",
+        "offline" | "failed" | "deprecated" | "decommissioned" | "retired" => "badge-red",
+        "decommissioning" | "deprovisioning" => "badge-amber",
+        _ => "badge-grey",
+    }
+}
+
+#[component]
+pub fn Badge(field: &'static Field, #[prop(into)] value: String) -> impl IntoView {
+    let label = field
+        .choices()
+        .iter()
+        .find(|c| c.0 == value)
+        .map(|c| c.1.to_string())
+        .unwrap_or_else(|| value.clone());
+    view! { <span class=format!("badge {}", status_class(&value))>{label}</span> }
+}
+
+/// A field's value for display: references link to their object, choices show as badges.
+#[component]
+pub fn FieldValue(field: &'static Field, obj: ObjectDto) -> impl IntoView {
+    if let Some(k) = field.ref_kind() {
+        return match obj.refs.get(field.name) {
+            Some(r) => view! { <a href=format!("/{}/{}", k.res().slug, r.id)>{r.display.clone()}</a> }.into_any(),
+            None => view! { <span class="muted">"—"</span> }.into_any(),
+        };
+    }
+    let text = obj.text(field.name);
+    if text.is_empty() {
+        return view! { <span class="muted">"—"</span> }.into_any();
+    }
+    match field.ty {
+        FieldType::Choice(_) if field.name == "status" => view! { <Badge field value=text /> }.into_any(),
+        FieldType::Choice(c) => {
+            let label = c.iter().find(|x| x.0 == text).map(|x| x.1.to_string()).unwrap_or(text);
+            view! { <span>{label}</span> }.into_any()
+        }
+        FieldType::LongText => view! { <span class="pre">{text}</span> }.into_any(),
+        FieldType::Ipv4 | FieldType::Ipv6 | FieldType::Mac => view! { <code>{text}</code> }.into_any(),
+        _ => view! { <span>{text}</span> }.into_any(),
+    }
+}
+
+/// A query string from `params` with some keys replaced (`None` removes them).
+pub fn with_params(params: &ParamsMap, set: &[(&str, Option<String>)]) -> String {
+    let mut out: Vec<(String, String)> = vec![];
+    for (k, v) in params.clone().into_iter() {
+        if set.iter().any(|(s, _)| *s == k) || v.is_empty() {
+            continue;
+        }
+        out.push((k.to_string(), v));
+    }
+    for (k, v) in set {
+        if let Some(v) = v {
+            out.push((k.to_string(), v.clone()));
+        }
+    }
+    encode_query(&out)
+}
+
+pub fn encode_query(pairs: &[(String, String)]) -> String {
+    let enc = |s: &str| {
+        let mut o = String::new();
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => o.push(b as char),
+                b' ' => o.push('+'),
+                _ => o.push_str(&format!("%{b:02X}")),
+            }
+        }
+        o
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub fn href(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+/// A column header that sorts by its field; clicking again reverses.
+#[component]
+pub fn SortHeader(#[prop(into)] label: String, #[prop(into)] key: String, path: String, params: ParamsMap) -> impl IntoView {
+    let current = params.get("ordering").unwrap_or_default();
+    let (next, mark) = if current == key {
+        (format!("-{key}"), " ▲")
+    } else if current == format!("-{key}") {
+        (key.clone(), " ▼")
+    } else {
+        (key.clone(), "")
+    };
+    let q = with_params(&params, &[("ordering", Some(next)), ("offset", None)]);
+    let sort = match mark {
+        " ▲" => "ascending",
+        " ▼" => "descending",
+        _ => "none",
+    };
+    view! {
+        <th aria-sort=sort>
+            <a href=href(&path, &q)>{label}{mark}</a>
+        </th>
+    }
+}
+
+pub const PAGE_SIZES: [u64; 5] = [25, 50, 100, 250, 500];
+
+/// Previous/next pages, the position, and a page-size chooser (a GET form, so it works without
+/// JavaScript).
+#[component]
+pub fn Pager(count: u64, offset: u64, limit: u64, path: String, params: ParamsMap) -> impl IntoView {
+    let last = count.saturating_sub(1) / limit.max(1) * limit;
+    let link = |o: u64| href(&path, &with_params(&params, &[("offset", (o > 0).then(|| o.to_string()))]));
+    let prev = (offset > 0).then(|| link(offset.saturating_sub(limit)));
+    let next = (offset + limit < count).then(|| link(offset + limit));
+    let first = (offset > 0).then(|| link(0));
+    let end = (offset + limit < count).then(|| link(last));
+    let shown = if count == 0 {
+        "No results".to_string()
+    } else {
+        format!("{}–{} of {}", offset + 1, (offset + limit).min(count), count)
+    };
+    let hidden: Vec<(String, String)> = params
+        .clone()
+        .into_iter()
+        .filter(|(k, _)| k != "limit" && k != "offset")
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    view! {
+        <nav class="pager" aria-label="Pages">
+            <span class="pager-links">
+                {first.map(|h| view! { <a href=h class="btn btn-small" aria-label="First page">"«"</a> })}
+                {prev.map(|h| view! { <a href=h class="btn btn-small" rel="prev">"‹ Previous"</a> })}
+                <span class="pager-pos">{shown}</span>
+                {next.map(|h| view! { <a href=h class="btn btn-small" rel="next">"Next ›"</a> })}
+                {end.map(|h| view! { <a href=h class="btn btn-small" aria-label="Last page">"»"</a> })}
+            </span>
+            <form method="get" action=path.clone() class="pager-size">
+                {hidden.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
+                <label>
+                    "Per page "
+                    <select name="limit">
+                        {PAGE_SIZES
+                            .iter()
+                            .map(|s| view! { <option value=s.to_string() selected=*s == limit>{s.to_string()}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="btn btn-small">"Show"</button>
+            </form>
+        </nav>
+    }
+}
+
+fn input_type(field: &Field) -> &'static str {
+    match field.ty {
+        FieldType::Int { .. } => "number",
+        _ => "text",
+    }
+}
+
+/// A labelled input for one schema field. `value` is the text to show; `options` are the
+/// choices of a reference field (`None`: too many, so an id is typed).
+#[component]
+pub fn FieldInput(
+    field: &'static Field,
+    #[prop(into)] value: String,
+    #[prop(default = None)] options: Option<RefOptions>,
+    errors: FieldErrors,
+    /// Input name (defaults to `values[<field>]`).
+    #[prop(optional, into)]
+    name: Option<String>,
+    /// Not required even if the field is (bulk edit: empty means "leave as is").
+    #[prop(optional)]
+    optional: bool,
+    /// Label of the empty choice.
+    #[prop(optional, into)]
+    empty_label: Option<String>,
+) -> impl IntoView {
+    let name = name.unwrap_or_else(|| format!("values[{}]", field.name));
+    let id = format!("f-{}", field.name);
+    let required = field.required && !optional;
+    let has_err = errors.contains_key(field.name);
+    let empty = empty_label.unwrap_or_else(|| "—".to_string());
+    let input = match field.ty {
+        FieldType::Choice(choices) => view! {
+            <select id=id.clone() name=name required=required aria-invalid=has_err.to_string()>
+                <option value="" selected=value.is_empty()>{empty}</option>
+                {choices
+                    .iter()
+                    .map(|(v, l)| view! { <option value=*v selected=value == *v>{*l}</option> })
+                    .collect_view()}
+            </select>
+        }
+        .into_any(),
+        FieldType::Ref(kind) => match options.filter(|o| !o.truncated) {
+            Some(o) => view! {
+                <select id=id.clone() name=name required=required aria-invalid=has_err.to_string()>
+                    <option value="" selected=value.is_empty()>{empty}</option>
+                    {o.options
+                        .into_iter()
+                        .map(|r| {
+                            let v = r.id.to_string();
+                            let sel = v == value;
+                            view! { <option value=v selected=sel>{r.display}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            }
+            .into_any(),
+            None => view! {
+                <input
+                    id=id.clone()
+                    name=name
+                    type="number"
+                    min="1"
+                    value=value
+                    required=required
+                    placeholder=format!("{} id", kind.res().singular)
+                    aria-invalid=has_err.to_string()
+                />
+            }
+            .into_any(),
+        },
+        FieldType::LongText => view! {
+            <textarea id=id.clone() name=name rows="4" aria-invalid=has_err.to_string()>{value}</textarea>
+        }
+        .into_any(),
+        _ => view! {
+            <input
+                id=id.clone()
+                name=name
+                type=input_type(field)
+                value=value
+                required=required
+                maxlength=(field.max_len > 0 && !field.is_int()).then(|| field.max_len.to_string())
+                aria-invalid=has_err.to_string()
+            />
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="field" class:has-error=has_err>
+            <label for=id>{field.label}{required.then_some(" *")}</label>
+            {input}
+            {(!field.help.is_empty()).then(|| view! { <small class="help">{field.help}</small> })}
+            <FieldErrorList errors name=field.name />
+        </div>
+    }
+}
+
+/// The options of `kind` among loaded option lists.
+pub fn options_of(all: &[RefOptions], kind: Kind) -> Option<RefOptions> {
+    all.iter().find(|o| o.kind == kind).cloned()
+}
+
+fn object_link(c: &ChangeDto) -> Option<String> {
+    let kind = Kind::parse(&c.object_type)?;
+    (c.action != "delete").then(|| format!("/{}/{}", kind.res().slug, c.object_id))
+}
+
+/// Change-log rows with their field differences.
+#[component]
+pub fn ChangeTable(rows: Vec<ChangeDto>, #[prop(optional)] show_object: bool) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p class="muted">"No changes recorded."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="table changes">
+                <thead>
+                    <tr>
+                        <th>"Time (UTC)"</th>
+                        <th>"User"</th>
+                        <th>"Action"</th>
+                        {show_object.then(|| view! { <th>"Object"</th> })}
+                        <th>"Changes"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|c| {
+                            let diff = c.diff();
+                            let link = object_link(&c);
+                            let obj = format!("{} {}", c.object_type.replace('_', " "), c.object_repr);
+                            let req = format!("/changes?request_id={}", c.request_id);
+                            view! {
+                                <tr>
+                                    <td data-label="Time">
+                                        <a href=req title="All changes of this request">{c.time.replace('T', " ").replace('Z', "")}</a>
+                                    </td>
+                                    <td data-label="User">{c.username.clone()}</td>
+                                    <td data-label="Action">
+                                        <span class=format!("badge action-{}", c.action)>{c.action.clone()}</span>
+                                    </td>
+                                    {show_object
+                                        .then(|| {
+                                            view! {
+                                                <td data-label="Object">
+                                                    {match link {
+                                                        Some(h) => view! { <a href=h>{obj}</a> }.into_any(),
+                                                        None => view! { <span>{obj}</span> }.into_any(),
+                                                    }}
+                                                </td>
+                                            }
+                                        })}
+                                    <td data-label="Changes">
+                                        <ul class="diff">
+                                            {diff
+                                                .into_iter()
+                                                .map(|(k, b, a)| {
+                                                    view! {
+                                                        <li>
+                                                            <b>{k}</b>
+                                                            ": "
+                                                            {(!b.is_empty()).then(|| view! { <del>{b}</del> " → " })}
+                                                            <ins>{if a.is_empty() { "(empty)".to_string() } else { a }}</ins>
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ul>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,161 @@
+//! Sign-in, the one-time first-admin setup, and the account page (change own password).
+
+use crate::api::auth::{Login, Setup};
+use crate::api::users::ChangePassword;
+use crate::components::{use_me, ErrorBox, FieldErrorList};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// (form error, field errors, submitted values) of an action's last result.
+pub fn action_errors<S>(
+    action: ServerAction<S>,
+) -> impl Fn() -> (Option<AppError>, crate::error::FieldErrors, std::collections::BTreeMap<String, String>) + Copy
+where
+    S: server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    move || match action.value().get() {
+        Some(Err(e)) => {
+            let fields = e.field_errors();
+            let values = e.submitted_values().cloned().unwrap_or_default();
+            (Some(e), fields, values)
+        }
+        _ => Default::default(),
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<Login>::new();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
+    let state = action_errors(action);
+    view! {
+        <Title text="Sign in · Census" />
+        <main class="auth-page">
+            <div class="auth-card">
+                <h1 class="brand-big">"Census"</h1>
+                <p class="muted">"Sign in to your inventory."</p>
+                {move || state().0.map(|e| view! { <ErrorBox err=e /> })}
+                <ActionForm action=action>
+                    <input type="hidden" name="next" value=next />
+                    <div class="field">
+                        <label for="username">"Username"</label>
+                        <input
+                            id="username"
+                            name="username"
+                            autocomplete="username"
+                            required
+                            autofocus
+                            value=move || state().2.get("username").cloned().unwrap_or_default()
+                        />
+                        {move || view! { <FieldErrorList errors=state().1 name="username" /> }}
+                    </div>
+                    <div class="field">
+                        <label for="password">"Password"</label>
+                        <input id="password" name="password" type="password" autocomplete="current-password" required />
+                        {move || view! { <FieldErrorList errors=state().1 name="password" /> }}
+                    </div>
+                    <button type="submit" class="btn btn-primary btn-block">
+                        "Sign in"
+                    </button>
+                </ActionForm>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let action = ServerAction::<Setup>::new();
+    let state = action_errors(action);
+    view! {
+        <Title text="Set up · Census" />
+        <main class="auth-page">
+            <div class="auth-card">
+                <h1 class="brand-big">"Welcome to Census"</h1>
+                <p>"Create the first administrator. This page is offered only once, while Census has no users."</p>
+                {move || state().0.map(|e| view! { <ErrorBox err=e /> })}
+                <ActionForm action=action>
+                    <div class="field">
+                        <label for="username">"Username"</label>
+                        <input
+                            id="username"
+                            name="username"
+                            autocomplete="username"
+                            required
+                            autofocus
+                            value=move || state().2.get("username").cloned().unwrap_or_default()
+                        />
+                        {move || view! { <FieldErrorList errors=state().1 name="username" /> }}
+                    </div>
+                    <div class="field">
+                        <label for="password">"Password"</label>
+                        <input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" />
+                        <small class="help">"At least 8 characters."</small>
+                        {move || view! { <FieldErrorList errors=state().1 name="password" /> }}
+                    </div>
+                    <div class="field">
+                        <label for="confirm">"Repeat the password"</label>
+                        <input id="confirm" name="confirm" type="password" autocomplete="new-password" required />
+                        {move || view! { <FieldErrorList errors=state().1 name="confirm" /> }}
+                    </div>
+                    <button type="submit" class="btn btn-primary btn-block">
+                        "Create admin and sign in"
+                    </button>
+                </ActionForm>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let state = action_errors(action);
+    let query = use_query_map();
+    let changed = move || query.read().get("changed").is_some() && state().0.is_none();
+    let me = use_me();
+    view! {
+        <Title text="Your account · Census" />
+        <h1>"Your account"</h1>
+        {me.map(|m| {
+            view! {
+                <p>
+                    "Signed in as " <b>{m.username.clone()}</b> ", role " <b>{m.role.as_str()}</b> " — you can "
+                    {m.role.describe()} "."
+                </p>
+            }
+        })}
+        <p>
+            <a href="/tokens">"Manage your API tokens"</a>
+        </p>
+        <section class="card narrow-card">
+            <h2>"Change password"</h2>
+            {move || changed().then(|| view! { <div class="alert alert-ok">"Your password was changed."</div> })}
+            {move || state().0.map(|e| view! { <ErrorBox err=e /> })}
+            <ActionForm action=action>
+                <div class="field">
+                    <label for="current">"Current password"</label>
+                    <input id="current" name="current" type="password" autocomplete="current-password" required />
+                    {move || view! { <FieldErrorList errors=state().1 name="current_password" /> }}
+                </div>
+                <div class="field">
+                    <label for="password">"New password"</label>
+                    <input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" />
+                    {move || view! { <FieldErrorList errors=state().1 name="password" /> }}
+                </div>
+                <div class="field">
+                    <label for="confirm">"Repeat the new password"</label>
+                    <input id="confirm" name="confirm" type="password" autocomplete="new-password" required />
+                    {move || view! { <FieldErrorList errors=state().1 name="confirm" /> }}
+                </div>
+                <button type="submit" class="btn btn-primary">
+                    "Change password"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,148 @@
+//! The `census` server: configuration, the HTTP router (pages, server functions, REST API,
+//! health, metrics, static files) and its middleware. `main.rs` adds the command line.
+#![recursion_limit = "512"]
+
+pub mod config;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod rest;
+
+use app::ssr::auth::store::DbSessionStore;
+use app::ssr::db::Db;
+use axum::body::Body;
+use axum::extract::{FromRef, State};
+use axum::http::{header, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use config::Config;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub leptos: LeptosOptions,
+    pub config: Arc<Config>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Set once a user exists (it never goes back: the last admin cannot be deleted).
+    pub has_users: Arc<AtomicBool>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> LeptosOptions {
+        s.leptos.clone()
+    }
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> AppState {
+        let leptos = LeptosOptions::builder()
+            .output_name("census")
+            .site_root(config.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .build();
+        AppState {
+            db,
+            leptos,
+            config: Arc::new(config),
+            metrics: Arc::default(),
+            has_users: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub async fn users_exist(&self) -> bool {
+        if self.has_users.load(Ordering::Relaxed) {
+            return true;
+        }
+        let yes = app::ssr::services::users::count(&self.db).await.unwrap_or(0) > 0;
+        if yes {
+            self.has_users.store(true, Ordering::Relaxed);
+        }
+        yes
+    }
+}
+
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    let db = state.db.clone();
+    handle_server_fns_with_context(move || provide_context(db.clone()), req).await
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let up = state.db.ping().await;
+    let body = serde_json::json!({
+        "status": if up { "ok" } else { "unavailable" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "database": up,
+        "backend": format!("{:?}", state.db.backend()).to_lowercase(),
+    });
+    let code = if up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (code, axum::Json(body)).into_response()
+}
+
+async fn metrics_handler(State(state): State<AppState>) -> Response {
+    let up = state.db.ping().await;
+    let objects: Vec<(String, u64)> = app::ssr::services::objects::counts(&state.db.conn)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, n)| (k.as_str().to_string(), n))
+        .collect();
+    let users = app::ssr::services::users::count(&state.db).await.unwrap_or(0);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(&objects, users, up),
+    )
+        .into_response()
+}
+
+/// The complete application router.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let db = state.db.clone();
+    let leptos = state.leptos.clone();
+    let site = state.config.site_root.clone();
+
+    let store = DbSessionStore::new(state.db.clone());
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("census_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.cookie_secure)
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::days(state.config.session_days)));
+
+    let mut r = Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics_handler))
+        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .merge(rest::routes())
+        .nest_service("/pkg", ServeDir::new(site.join("pkg")));
+    // Top-level static files (favicon, robots.txt) beside the page routes.
+    if let Ok(entries) = std::fs::read_dir(&site) {
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_file()) {
+                let name = e.file_name().to_string_lossy().to_string();
+                r = r.route_service(&format!("/{name}"), ServeFile::new(e.path()));
+            }
+        }
+    }
+    r.leptos_routes_with_context(
+        &state,
+        routes,
+        move || provide_context(db.clone()),
+        move || app::shell(leptos.clone()),
+    )
+    .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+    .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::gate))
+    .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate))
+    .layer(sessions)
+    .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
+    .layer(tower_http::compression::CompressionLayer::new())
+    .with_state(state)
+}
