@@ -20,10 +20,10 @@ pub fn can_write() -> bool {
 /// Set the HTTP status of the page being rendered on the server (no-op in the browser).
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
-    if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(s) = axum::http::StatusCode::from_u16(code) {
-            r.set_status(s);
-        }
+    if let Some(r) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(s) = axum::http::StatusCode::from_u16(code)
+    {
+        r.set_status(s);
     }
     #[cfg(not(feature = "ssr"))]
     let _ = code;
@@ -72,7 +72,9 @@ pub fn FieldErrorList(errors: FieldErrors, #[prop(into)] name: String) -> impl I
 fn status_class(value: &str) -> &'static str {
     match value {
         "active" | "available" => "badge-green",
-        "planned" | "staging" | "staged" | "provisioning" | "reserved" | "inventory" => "badge-blue",
+        "planned" | "staging" | "staged" | "provisioning" | "reserved" | "inventory" => {
+            "badge-blue"
+        }
         "offline" | "failed" | "deprecated" | "decommissioned" | "retired" => "badge-red",
         "decommissioning" | "deprovisioning" => "badge-amber",
         _ => "badge-grey",
@@ -95,7 +97,10 @@ pub fn Badge(field: &'static Field, #[prop(into)] value: String) -> impl IntoVie
 pub fn FieldValue(field: &'static Field, obj: ObjectDto) -> impl IntoView {
     if let Some(k) = field.ref_kind() {
         return match obj.refs.get(field.name) {
-            Some(r) => view! { <a href=format!("/{}/{}", k.res().slug, r.id)>{r.display.clone()}</a> }.into_any(),
+            Some(r) => {
+                view! { <a href=format!("/{}/{}", k.res().slug, r.id)>{r.display.clone()}</a> }
+                    .into_any()
+            }
             None => view! { <span class="muted">"—"</span> }.into_any(),
         };
     }
@@ -104,13 +109,21 @@ pub fn FieldValue(field: &'static Field, obj: ObjectDto) -> impl IntoView {
         return view! { <span class="muted">"—"</span> }.into_any();
     }
     match field.ty {
-        FieldType::Choice(_) if field.name == "status" => view! { <Badge field value=text /> }.into_any(),
+        FieldType::Choice(_) if field.name == "status" => {
+            view! { <Badge field value=text /> }.into_any()
+        }
         FieldType::Choice(c) => {
-            let label = c.iter().find(|x| x.0 == text).map(|x| x.1.to_string()).unwrap_or(text);
+            let label = c
+                .iter()
+                .find(|x| x.0 == text)
+                .map(|x| x.1.to_string())
+                .unwrap_or(text);
             view! { <span>{label}</span> }.into_any()
         }
         FieldType::LongText => view! { <span class="pre">{text}</span> }.into_any(),
-        FieldType::Ipv4 | FieldType::Ipv6 | FieldType::Mac => view! { <code>{text}</code> }.into_any(),
+        FieldType::Ipv4 | FieldType::Ipv6 | FieldType::Mac => {
+            view! { <code>{text}</code> }.into_any()
+        }
         _ => view! { <span>{text}</span> }.into_any(),
     }
 }
@@ -137,7 +150,9 @@ pub fn encode_query(pairs: &[(String, String)]) -> String {
         let mut o = String::new();
         for b in s.bytes() {
             match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => o.push(b as char),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    o.push(b as char)
+                }
                 b' ' => o.push('+'),
                 _ => o.push_str(&format!("%{b:02X}")),
             }
@@ -161,7 +176,12 @@ pub fn href(path: &str, query: &str) -> String {
 
 /// A column header that sorts by its field; clicking again reverses.
 #[component]
-pub fn SortHeader(#[prop(into)] label: String, #[prop(into)] key: String, path: String, params: ParamsMap) -> impl IntoView {
+pub fn SortHeader(
+    #[prop(into)] label: String,
+    #[prop(into)] key: String,
+    path: String,
+    params: ParamsMap,
+) -> impl IntoView {
     let current = params.get("ordering").unwrap_or_default();
     let (next, mark) = if current == key {
         (format!("-{key}"), " ▲")
@@ -188,9 +208,20 @@ pub const PAGE_SIZES: [u64; 5] = [25, 50, 100, 250, 500];
 /// Previous/next pages, the position, and a page-size chooser (a GET form, so it works without
 /// JavaScript).
 #[component]
-pub fn Pager(count: u64, offset: u64, limit: u64, path: String, params: ParamsMap) -> impl IntoView {
+pub fn Pager(
+    count: u64,
+    offset: u64,
+    limit: u64,
+    path: String,
+    params: ParamsMap,
+) -> impl IntoView {
     let last = count.saturating_sub(1) / limit.max(1) * limit;
-    let link = |o: u64| href(&path, &with_params(&params, &[("offset", (o > 0).then(|| o.to_string()))]));
+    let link = |o: u64| {
+        href(
+            &path,
+            &with_params(&params, &[("offset", (o > 0).then(|| o.to_string()))]),
+        )
+    };
     let prev = (offset > 0).then(|| link(offset.saturating_sub(limit)));
     let next = (offset + limit < count).then(|| link(offset + limit));
     let first = (offset > 0).then(|| link(0));
@@ -198,7 +229,12 @@ pub fn Pager(count: u64, offset: u64, limit: u64, path: String, params: ParamsMa
     let shown = if count == 0 {
         "No results".to_string()
     } else {
-        format!("{}–{} of {}", offset + 1, (offset + limit).min(count), count)
+        format!(
+            "{}–{} of {}",
+            offset + 1,
+            (offset + limit).min(count),
+            count
+        )
     };
     let hidden: Vec<(String, String)> = params
         .clone()

@@ -190,12 +190,16 @@ mod tests {
         assert!(j["error"].as_str().unwrap().contains("name"));
         let e = AppError::Conflict("site HQ has 1 device".into());
         assert_eq!(e.status(), 409);
-        assert_eq!(e.to_json(), serde_json::json!({"error": "site HQ has 1 device"}));
+        assert_eq!(
+            e.to_json(),
+            serde_json::json!({"error": "site HQ has 1 device"})
+        );
     }
 
     #[test]
     fn round_trips_through_the_server_fn_encoding() {
-        let e = AppError::field("slug", "bad").with_values([("slug".to_string(), "A B".to_string())].into());
+        let e = AppError::field("slug", "bad")
+            .with_values([("slug".to_string(), "A B".to_string())].into());
         let back = AppError::de(e.ser());
         assert_eq!(back, e);
         assert_eq!(back.submitted_values().unwrap()["slug"], "A B");

@@ -13,9 +13,9 @@ pub mod schema;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{SsrMode, path};
 use pages::admin::{TokensPage, UserEditPage, UsersPage};
 use pages::auth::{AccountPage, LoginPage, SetupPage};
 use pages::layout::Layout;
@@ -46,7 +46,10 @@ pub fn App() -> impl IntoView {
     // Lets tests (and curious people) tell when the page has become interactive.
     Effect::new(|_| {
         #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });

@@ -117,8 +117,16 @@ impl ChangeDto {
     /// (field, before, after) for every field that differs.
     pub fn diff(&self) -> Vec<(String, String, String)> {
         let empty = serde_json::Map::new();
-        let before = self.before.as_ref().and_then(Value::as_object).unwrap_or(&empty);
-        let after = self.after.as_ref().and_then(Value::as_object).unwrap_or(&empty);
+        let before = self
+            .before
+            .as_ref()
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let after = self
+            .after
+            .as_ref()
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
         let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
         keys.sort();
         keys.dedup();

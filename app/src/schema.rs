@@ -32,7 +32,10 @@ pub enum FieldType {
     LongText,
     /// URL-safe identifier; derived from `name` when left empty.
     Slug,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     Choice(&'static [Choice]),
     /// A reference to another object (stored as `<name>_id`).
     Ref(Kind),
@@ -126,7 +129,9 @@ impl Resource {
     }
     /// Fields referring to sites (one for most, two for circuits).
     pub fn site_refs(&self) -> impl Iterator<Item = &'static Field> + '_ {
-        self.fields.iter().filter(|f| f.ref_kind() == Some(Kind::Site))
+        self.fields
+            .iter()
+            .filter(|f| f.ref_kind() == Some(Kind::Site))
     }
     /// Filters offered beyond the fields themselves: everything under a region or site group
     /// for objects that belong to a site; `site_id` for objects with two site ends.
@@ -340,10 +345,19 @@ pub static SITE: Resource = Resource {
             f("time_zone", "Time zone", FieldType::TimeZone),
             "an IANA name such as Europe/Prague",
         ),
-        len(f("physical_address", "Physical address", FieldType::LongText), 500),
+        len(
+            f("physical_address", "Physical address", FieldType::LongText),
+            500,
+        ),
         DESCRIPTION,
     ],
-    search: &["name", "slug", "facility", "physical_address", "description"],
+    search: &[
+        "name",
+        "slug",
+        "facility",
+        "physical_address",
+        "description",
+    ],
     search_exact: &[],
     default_order: "name",
     uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
@@ -446,7 +460,11 @@ pub static DEVICE: Resource = Resource {
         NAME,
         status(DEVICE_STATUS),
         filt(len(f("role", "Role", FieldType::Text), 100)),
-        filt(f("manufacturer_id", "Manufacturer", FieldType::Ref(Kind::Manufacturer))),
+        filt(f(
+            "manufacturer_id",
+            "Manufacturer",
+            FieldType::Ref(Kind::Manufacturer),
+        )),
         col(len(f("model", "Model", FieldType::Text), 100)),
         col(len(f("serial", "Serial number", FieldType::Text), 100)),
         len(f("asset_tag", "Asset tag", FieldType::Text), 100),
@@ -454,7 +472,10 @@ pub static DEVICE: Resource = Resource {
             len(f("platform", "Platform / OS", FieldType::Text), 100),
             "e.g. Cisco IOS-XE, Windows Server 2022",
         )),
-        len(f("firmware_version", "Firmware version", FieldType::Text), 100),
+        len(
+            f("firmware_version", "Firmware version", FieldType::Text),
+            100,
+        ),
         col(f("primary_ipv4", "Primary IPv4", FieldType::Ipv4)),
         f("primary_ipv6", "Primary IPv6", FieldType::Ipv6),
         help(
@@ -525,16 +546,38 @@ pub static CIRCUIT: Resource = Resource {
     table: "circuits",
     title: "circuit_id",
     fields: &[
-        col(req(len(f("circuit_id", "Circuit ID", FieldType::Text), 100))),
-        filt(req(f("provider_id", "Provider", FieldType::Ref(Kind::Provider)))),
+        col(req(len(
+            f("circuit_id", "Circuit ID", FieldType::Text),
+            100,
+        ))),
+        filt(req(f(
+            "provider_id",
+            "Provider",
+            FieldType::Ref(Kind::Provider),
+        ))),
         filt(f("type", "Type", FieldType::Choice(CIRCUIT_TYPES))),
         status(CIRCUIT_STATUS),
         col(help(
-            f("commit_rate", "Commit rate (kbps)", FieldType::Int { min: 0, max: 1_000_000_000 }),
+            f(
+                "commit_rate",
+                "Commit rate (kbps)",
+                FieldType::Int {
+                    min: 0,
+                    max: 1_000_000_000,
+                },
+            ),
             "committed rate in kbit/s",
         )),
-        filt(f("a_side_site_id", "A-side site", FieldType::Ref(Kind::Site))),
-        filt(f("z_side_site_id", "Z-side site", FieldType::Ref(Kind::Site))),
+        filt(f(
+            "a_side_site_id",
+            "A-side site",
+            FieldType::Ref(Kind::Site),
+        )),
+        filt(f(
+            "z_side_site_id",
+            "Z-side site",
+            FieldType::Ref(Kind::Site),
+        )),
         DESCRIPTION,
     ],
     search: &["circuit_id", "description"],
@@ -647,7 +690,10 @@ mod tests {
             let _ = r.title_field();
             assert!(r.fields.iter().any(|f| f.name == r.default_order));
             for f in r.fields {
-                assert_eq!(f.is_ref(), f.name.ends_with("_id") && f.name != "circuit_id");
+                assert_eq!(
+                    f.is_ref(),
+                    f.name.ends_with("_id") && f.name != "circuit_id"
+                );
             }
             for u in r.uniques {
                 for name in u.fields {
@@ -671,8 +717,18 @@ mod tests {
         assert!(names.contains(&"devices.site_id".to_string()));
         assert!(names.contains(&"circuits.a_side_site_id".to_string()));
         assert!(names.contains(&"circuits.z_side_site_id".to_string()));
-        assert!(CIRCUIT.via_site_filters().iter().any(|f| f.name == "site_id"));
-        assert!(DEVICE.via_site_filters().iter().any(|f| f.name == "region_id"));
+        assert!(
+            CIRCUIT
+                .via_site_filters()
+                .iter()
+                .any(|f| f.name == "site_id")
+        );
+        assert!(
+            DEVICE
+                .via_site_filters()
+                .iter()
+                .any(|f| f.name == "region_id")
+        );
         assert!(SITE.via_site_filters().is_empty());
     }
 }

@@ -79,7 +79,11 @@ impl Tbl {
         self
     }
     fn r#ref(mut self, column: &'static str, to: &'static str, required: bool) -> Self {
-        self.cols.push(if required { int_req(column) } else { int(column) });
+        self.cols.push(if required {
+            int_req(column)
+        } else {
+            int(column)
+        });
         self.fks.push((column, to));
         self
     }
@@ -107,7 +111,8 @@ impl Tbl {
 
 async fn index(m: &SchemaManager<'_>, table: &str, cols: &[&str]) -> Result<(), DbErr> {
     let mut i = Index::create();
-    i.name(format!("ix_{table}_{}", cols.join("_"))).table(ToString::to_string(table));
+    i.name(format!("ix_{table}_{}", cols.join("_")))
+        .table(ToString::to_string(table));
     for c in cols {
         i.col(ToString::to_string(c));
     }
@@ -131,12 +136,22 @@ impl MigrationTrait for Migration {
             .col(text_req("username"))
             .col(text_req("password_hash"))
             .col(text_req("role"))
-            .col(ColumnDef::new("is_active").boolean().not_null().default(true).to_owned())
+            .col(
+                ColumnDef::new("is_active")
+                    .boolean()
+                    .not_null()
+                    .default(true)
+                    .to_owned(),
+            )
             .col(ts_null("last_login_at"))
             .stamped()
             .create(m)
             .await?;
-        raw(m, "CREATE UNIQUE INDEX ux_users_username ON users (lower(username))").await?;
+        raw(
+            m,
+            "CREATE UNIQUE INDEX ux_users_username ON users (lower(username))",
+        )
+        .await?;
 
         Tbl::new("api_tokens")
             .r#ref("user_id", "users", true)
@@ -147,7 +162,11 @@ impl MigrationTrait for Migration {
             .col(ts_null("last_used_at"))
             .create(m)
             .await?;
-        raw(m, "CREATE UNIQUE INDEX ux_api_tokens_hash ON api_tokens (token_hash)").await?;
+        raw(
+            m,
+            "CREATE UNIQUE INDEX ux_api_tokens_hash ON api_tokens (token_hash)",
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -222,8 +241,19 @@ impl MigrationTrait for Migration {
             .create(m)
             .await?;
         index(m, "sites", &["status"]).await?;
-        for t in ["tenants", "manufacturers", "providers", "regions", "site_groups", "sites"] {
-            raw(m, &format!("CREATE UNIQUE INDEX ux_{t}_name ON {t} (lower(name))")).await?;
+        for t in [
+            "tenants",
+            "manufacturers",
+            "providers",
+            "regions",
+            "site_groups",
+            "sites",
+        ] {
+            raw(
+                m,
+                &format!("CREATE UNIQUE INDEX ux_{t}_name ON {t} (lower(name))"),
+            )
+            .await?;
             raw(m, &format!("CREATE UNIQUE INDEX ux_{t}_slug ON {t} (slug)")).await?;
         }
 
@@ -238,9 +268,21 @@ impl MigrationTrait for Migration {
             .stamped()
             .create(m)
             .await?;
-        raw(m, "CREATE UNIQUE INDEX ux_locations_site_name ON locations (site_id, lower(name))").await?;
-        raw(m, "CREATE UNIQUE INDEX ux_locations_site_slug ON locations (site_id, slug)").await?;
-        raw(m, "CREATE INDEX ix_locations_lower_name ON locations (lower(name))").await?;
+        raw(
+            m,
+            "CREATE UNIQUE INDEX ux_locations_site_name ON locations (site_id, lower(name))",
+        )
+        .await?;
+        raw(
+            m,
+            "CREATE UNIQUE INDEX ux_locations_site_slug ON locations (site_id, slug)",
+        )
+        .await?;
+        raw(
+            m,
+            "CREATE INDEX ix_locations_lower_name ON locations (lower(name))",
+        )
+        .await?;
 
         Tbl::new("racks")
             .col(text_req("name"))
@@ -280,9 +322,21 @@ impl MigrationTrait for Migration {
             .stamped()
             .create(m)
             .await?;
-        raw(m, "CREATE UNIQUE INDEX ux_devices_site_name ON devices (site_id, lower(name))").await?;
-        raw(m, "CREATE INDEX ix_devices_lower_name ON devices (lower(name))").await?;
-        raw(m, "CREATE UNIQUE INDEX ux_devices_asset_tag ON devices (lower(asset_tag))").await?;
+        raw(
+            m,
+            "CREATE UNIQUE INDEX ux_devices_site_name ON devices (site_id, lower(name))",
+        )
+        .await?;
+        raw(
+            m,
+            "CREATE INDEX ix_devices_lower_name ON devices (lower(name))",
+        )
+        .await?;
+        raw(
+            m,
+            "CREATE UNIQUE INDEX ux_devices_asset_tag ON devices (lower(asset_tag))",
+        )
+        .await?;
         for cols in [
             &["name"][..],
             &["status", "name"],
@@ -316,7 +370,11 @@ impl MigrationTrait for Migration {
             "CREATE UNIQUE INDEX ux_circuits_provider_cid ON circuits (provider_id, lower(circuit_id))",
         )
         .await?;
-        raw(m, "CREATE INDEX ix_circuits_lower_cid ON circuits (lower(circuit_id))").await?;
+        raw(
+            m,
+            "CREATE INDEX ix_circuits_lower_cid ON circuits (lower(circuit_id))",
+        )
+        .await?;
         index(m, "circuits", &["status"]).await?;
         for t in ["locations", "racks"] {
             index(m, t, &["status"]).await?;

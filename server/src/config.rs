@@ -79,13 +79,17 @@ fn load_file(path: Option<&Path>) -> Result<FileConfig> {
         }
         return Ok(FileConfig::default());
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("in {}", path.display()))
 }
 
 /// The web assets: given, else `site/` beside the binary, else `target/site`.
 fn default_site_root() -> PathBuf {
-    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
         let beside = dir.join("site");
         if beside.join("pkg").exists() {
             return beside;
@@ -104,7 +108,11 @@ fn default_site_root() -> PathBuf {
 impl Config {
     pub fn load(g: &GlobalArgs, s: &ServeArgs) -> Result<Config> {
         let f = load_file(g.config.as_deref())?;
-        let log_format = g.log_format.clone().or(f.log_format).unwrap_or_else(|| "human".into());
+        let log_format = g
+            .log_format
+            .clone()
+            .or(f.log_format)
+            .unwrap_or_else(|| "human".into());
         if !matches!(log_format.as_str(), "human" | "json") {
             anyhow::bail!("CENSUS_LOG_FORMAT must be human or json, not {log_format}");
         }
@@ -118,8 +126,16 @@ impl Config {
                 .clone()
                 .or(f.database_url)
                 .unwrap_or_else(|| app::ssr::db::DEFAULT_URL.into()),
-            addr: s.addr.clone().or(f.addr).unwrap_or_else(|| "127.0.0.1:3000".into()),
-            site_root: s.site_root.clone().or(f.site_root).unwrap_or_else(default_site_root),
+            addr: s
+                .addr
+                .clone()
+                .or(f.addr)
+                .unwrap_or_else(|| "127.0.0.1:3000".into()),
+            site_root: s
+                .site_root
+                .clone()
+                .or(f.site_root)
+                .unwrap_or_else(default_site_root),
             cookie_secure: s.cookie_secure.or(f.cookie_secure).unwrap_or(false),
             trust_proxy: s.trust_proxy.or(f.trust_proxy).unwrap_or(false),
             session_days,
@@ -138,7 +154,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("census-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("census.toml");
-        std::fs::write(&file, "addr = \"0.0.0.0:8080\"\ncookie_secure = true\nlog_format = \"json\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "addr = \"0.0.0.0:8080\"\ncookie_secure = true\nlog_format = \"json\"\n",
+        )
+        .unwrap();
         let g = GlobalArgs {
             config: Some(file.clone()),
             ..Default::default()

@@ -10,17 +10,17 @@ pub mod rest;
 
 use app::ssr::auth::store::DbSessionStore;
 use app::ssr::db::Db;
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRef, State};
-use axum::http::{header, Request, StatusCode};
+use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use config::Config;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
-use std::sync::atomic::{AtomicBool, Ordering};
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -61,7 +61,10 @@ impl AppState {
         if self.has_users.load(Ordering::Relaxed) {
             return true;
         }
-        let yes = app::ssr::services::users::count(&self.db).await.unwrap_or(0) > 0;
+        let yes = app::ssr::services::users::count(&self.db)
+            .await
+            .unwrap_or(0)
+            > 0;
         if yes {
             self.has_users.store(true, Ordering::Relaxed);
         }
@@ -82,7 +85,11 @@ async fn health(State(state): State<AppState>) -> Response {
         "database": up,
         "backend": format!("{:?}", state.db.backend()).to_lowercase(),
     });
-    let code = if up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let code = if up {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (code, axum::Json(body)).into_response()
 }
 
@@ -94,9 +101,14 @@ async fn metrics_handler(State(state): State<AppState>) -> Response {
         .into_iter()
         .map(|(k, n)| (k.as_str().to_string(), n))
         .collect();
-    let users = app::ssr::services::users::count(&state.db).await.unwrap_or(0);
+    let users = app::ssr::services::users::count(&state.db)
+        .await
+        .unwrap_or(0);
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(&objects, users, up),
     )
         .into_response()
@@ -115,12 +127,17 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.cookie_secure)
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::days(state.config.session_days)));
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::days(state.config.session_days),
+        ));
 
     let mut r = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics_handler))
-        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .route(
+            "/api/{*fn_name}",
+            get(server_fn_handler).post(server_fn_handler),
+        )
         .merge(rest::routes())
         .nest_service("/pkg", ServeDir::new(site.join("pkg")));
     // Top-level static files (favicon, robots.txt) beside the page routes.
@@ -138,11 +155,22 @@ pub fn router(state: AppState) -> Router {
         move || provide_context(db.clone()),
         move || app::shell(leptos.clone()),
     )
-    .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
-    .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::gate))
-    .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate))
+    .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+        app::shell,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        middleware::gate,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        middleware::authenticate,
+    ))
     .layer(sessions)
-    .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        middleware::observe,
+    ))
     .layer(tower_http::compression::CompressionLayer::new())
     .with_state(state)
 }

@@ -2,17 +2,21 @@
 //! API tokens from scripts.
 #![recursion_limit = "512"]
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use app::model::Role;
 use app::ssr::db::{self, Db};
-use app::ssr::services::{tokens, users, Ctx};
+use app::ssr::services::{Ctx, tokens, users};
 use clap::{Parser, Subcommand};
 use server::config::{Config, GlobalArgs, ServeArgs};
 use std::io::Read;
 use std::net::SocketAddr;
 
 #[derive(Parser)]
-#[command(name = "census", version, about = "Census: the network and IT asset inventory")]
+#[command(
+    name = "census",
+    version,
+    about = "Census: the network and IT asset inventory"
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -68,7 +72,9 @@ enum TokenCmd {
 fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log_json {
         builder.json().init();
     } else {
@@ -77,9 +83,12 @@ fn init_logging(config: &Config) {
 }
 
 async fn open(config: &Config) -> Result<Db> {
-    let db = db::connect(&config.database_url)
-        .await
-        .with_context(|| format!("opening the database {}", db::redact_url(&config.database_url)))?;
+    let db = db::connect(&config.database_url).await.with_context(|| {
+        format!(
+            "opening the database {}",
+            db::redact_url(&config.database_url)
+        )
+    })?;
     Ok(db)
 }
 
@@ -99,7 +108,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -135,11 +145,16 @@ async fn serve(config: Config) -> Result<()> {
     let addr = config.addr.clone();
     let state = server::AppState::new(db, config);
     let app = server::router(state);
-    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("listening on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
     tracing::info!("Census is listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 
@@ -196,26 +211,44 @@ async fn main() -> Result<()> {
             let password = read_password(password, password_stdin)?;
             let db = open_migrated(&config).await?;
             let ctx = Ctx::system(db, "cli");
-            let u = users::create(&ctx, &username, &password, role).await.map_err(describe)?;
-            println!("created user {} ({}) with id {}", u.username, u.role.as_str(), u.id);
+            let u = users::create(&ctx, &username, &password, role)
+                .await
+                .map_err(describe)?;
+            println!(
+                "created user {} ({}) with id {}",
+                u.username,
+                u.role.as_str(),
+                u.id
+            );
             Ok(())
         }
         Command::User(UserCmd::List) => {
             let db = open_migrated(&config).await?;
             let ctx = Ctx::system(db, "cli");
             for u in users::list(&ctx).await.map_err(describe)? {
-                println!("{}\t{}\t{}\t{}", u.id, u.username, u.role.as_str(), if u.is_active { "active" } else { "disabled" });
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.id,
+                    u.username,
+                    u.role.as_str(),
+                    if u.is_active { "active" } else { "disabled" }
+                );
             }
             Ok(())
         }
-        Command::Token(TokenCmd::Create { username, description }) => {
+        Command::Token(TokenCmd::Create {
+            username,
+            description,
+        }) => {
             let db = open_migrated(&config).await?;
             let u = users::find_by_username(&db, &username)
                 .await
                 .map_err(describe)?
                 .with_context(|| format!("there is no user {username}"))?;
             let ctx = Ctx::system(db, "cli");
-            let t = tokens::create(&ctx, u.id, &description).await.map_err(describe)?;
+            let t = tokens::create(&ctx, u.id, &description)
+                .await
+                .map_err(describe)?;
             println!("{}", t.secret);
             Ok(())
         }

@@ -8,7 +8,7 @@ use app::ssr::auth::{self, Auth, RequestMeta, SESSION_USER};
 use app::ssr::services::{new_request_id, users};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, State};
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use server_fn::ServerFn;
@@ -21,25 +21,24 @@ pub fn json_error(e: &AppError) -> Response {
     let code = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut res = (code, axum::Json(e.to_json())).into_response();
     if code == StatusCode::UNAUTHORIZED {
-        res.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"census\""));
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"census\""),
+        );
     }
     res
 }
 
 fn client_addr(req: &Request<Body>, trust_proxy: bool) -> String {
-    if trust_proxy {
-        if let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            let first = first.trim();
-            if !first.is_empty() {
-                return first.to_string();
-            }
-        }
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    if trust_proxy && let Some(first) = forwarded {
+        return first.to_string();
     }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -49,13 +48,21 @@ fn client_addr(req: &Request<Body>, trust_proxy: bool) -> String {
 
 /// Outermost: a request id for logs and the change log, the client address, the time taken by
 /// route and status (metrics, `Server-Timing`), and an access log line.
-pub async fn observe(State(state): State<AppState>, mut req: Request<Body>, next: Next) -> Response {
+pub async fn observe(
+    State(state): State<AppState>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
     let start = Instant::now();
     let request_id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
         .map(str::to_string)
         .unwrap_or_else(new_request_id);
     let method = req.method().to_string();
@@ -65,7 +72,11 @@ pub async fn observe(State(state): State<AppState>, mut req: Request<Body>, next
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| {
             let p = req.uri().path();
-            if p.starts_with("/pkg/") { "/pkg/*".into() } else { "unmatched".into() }
+            if p.starts_with("/pkg/") {
+                "/pkg/*".into()
+            } else {
+                "unmatched".into()
+            }
         });
     let path = req.uri().path().to_string();
     let addr = client_addr(&req, state.config.trust_proxy);
@@ -76,7 +87,9 @@ pub async fn observe(State(state): State<AppState>, mut req: Request<Body>, next
     let mut res = next.run(req).await;
     let elapsed = start.elapsed();
     let status = res.status().as_u16();
-    state.metrics.observe(&method, &route, status, elapsed.as_secs_f64());
+    state
+        .metrics
+        .observe(&method, &route, status, elapsed.as_secs_f64());
     let ms = elapsed.as_secs_f64() * 1000.0;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert("x-request-id", v);
@@ -92,7 +105,12 @@ pub async fn observe(State(state): State<AppState>, mut req: Request<Body>, next
 
 /// Who is asking: an `Authorization: Bearer` token (a bad one is refused outright) or the
 /// session's user.
-pub async fn authenticate(State(state): State<AppState>, session: Session, mut req: Request<Body>, next: Next) -> Response {
+pub async fn authenticate(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -105,10 +123,17 @@ pub async fn authenticate(State(state): State<AppState>, session: Session, mut r
         Ok(None) => {
             let user_id: Option<i64> = session.get(SESSION_USER).await.ok().flatten();
             let actor = match user_id {
-                Some(id) => users::find_active(&state.db, id).await.ok().flatten().map(|u| users::actor_of(&u)),
+                Some(id) => users::find_active(&state.db, id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|u| users::actor_of(&u)),
                 None => None,
             };
-            Auth { actor, via_token: false }
+            Auth {
+                actor,
+                via_token: false,
+            }
         }
         Err(AppError::Unauthorized) => {
             return json_error(&AppError::Unauthorized).map(|_| {
@@ -122,12 +147,22 @@ pub async fn authenticate(State(state): State<AppState>, session: Session, mut r
 }
 
 fn is_static(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/favicon.ico" || path == "/robots.txt"
+    path.starts_with("/pkg/")
+        || path == "/favicon.svg"
+        || path == "/favicon.ico"
+        || path == "/robots.txt"
 }
 
 /// Server functions anyone may call: signing in and out, setup, and "who am I".
 fn public_server_fn(path: &str) -> bool {
-    [Login::PATH, Logout::PATH, Setup::PATH, SetupNeeded::PATH, CurrentUser::PATH].contains(&path)
+    [
+        Login::PATH,
+        Logout::PATH,
+        Setup::PATH,
+        SetupNeeded::PATH,
+        CurrentUser::PATH,
+    ]
+    .contains(&path)
 }
 
 fn accepts_html(req: &Request<Body>) -> bool {
@@ -140,7 +175,10 @@ fn accepts_html(req: &Request<Body>) -> bool {
 /// Everything except the sign-in and setup pages, `/health` and static files needs a user.
 pub async fn gate(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    let signed_in = req.extensions().get::<Auth>().is_some_and(|a| a.actor.is_some());
+    let signed_in = req
+        .extensions()
+        .get::<Auth>()
+        .is_some_and(|a| a.actor.is_some());
     if path == "/health" || is_static(&path) {
         return next.run(req).await;
     }
@@ -162,7 +200,9 @@ pub async fn gate(State(state): State<AppState>, req: Request<Body>, next: Next)
     // Pages.
     let users_exist = state.users_exist().await;
     match path.as_str() {
-        "/setup" if users_exist => return Redirect::to(if signed_in { "/" } else { "/login" }).into_response(),
+        "/setup" if users_exist => {
+            return Redirect::to(if signed_in { "/" } else { "/login" }).into_response();
+        }
         "/setup" => return next.run(req).await,
         "/login" if !users_exist => return Redirect::to("/setup").into_response(),
         "/login" if signed_in => return Redirect::to("/").into_response(),

@@ -2,7 +2,7 @@
 //! drive validation and queries, and filled in route by route as `rest` registers them.
 
 use app::schema::{Field, FieldType, Resource};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 pub struct Spec {
@@ -24,13 +24,20 @@ impl Spec {
         }
     }
     pub fn add(&mut self, path: &str, method: &str, op: Value) {
-        self.paths.entry(path.to_string()).or_default().insert(method.to_string(), op);
+        self.paths
+            .entry(path.to_string())
+            .or_default()
+            .insert(method.to_string(), op);
     }
     pub fn schema(&mut self, name: &str, s: Value) {
         self.schemas.insert(name.to_string(), s);
     }
     pub fn finish(self) -> Value {
-        let paths: Map<String, Value> = self.paths.into_iter().map(|(k, v)| (k, Value::Object(v))).collect();
+        let paths: Map<String, Value> = self
+            .paths
+            .into_iter()
+            .map(|(k, v)| (k, Value::Object(v)))
+            .collect();
         json!({
             "openapi": "3.0.3",
             "info": {
@@ -56,7 +63,10 @@ impl Spec {
 }
 
 fn name(res: &Resource) -> String {
-    res.singular.split(' ').map(app::schema::capitalize).collect()
+    res.singular
+        .split(' ')
+        .map(app::schema::capitalize)
+        .collect()
 }
 
 fn r(schema: &str) -> Value {
@@ -66,13 +76,23 @@ fn r(schema: &str) -> Value {
 fn field_schema(f: &Field) -> Value {
     let mut s = match f.ty {
         FieldType::Text | FieldType::LongText => json!({"type": "string", "maxLength": f.max_len}),
-        FieldType::Slug => json!({"type": "string", "maxLength": f.max_len, "pattern": "^[a-z0-9_-]+$"}),
-        FieldType::Int { min, max } => json!({"type": "integer", "format": "int64", "minimum": min, "maximum": max}),
-        FieldType::Choice(c) => json!({"type": "string", "enum": c.iter().map(|x| x.0).collect::<Vec<_>>()}),
-        FieldType::Ref(k) => json!({"type": "integer", "format": "int64", "description": format!("id of a {}", k.res().singular)}),
+        FieldType::Slug => {
+            json!({"type": "string", "maxLength": f.max_len, "pattern": "^[a-z0-9_-]+$"})
+        }
+        FieldType::Int { min, max } => {
+            json!({"type": "integer", "format": "int64", "minimum": min, "maximum": max})
+        }
+        FieldType::Choice(c) => {
+            json!({"type": "string", "enum": c.iter().map(|x| x.0).collect::<Vec<_>>()})
+        }
+        FieldType::Ref(k) => {
+            json!({"type": "integer", "format": "int64", "description": format!("id of a {}", k.res().singular)})
+        }
         FieldType::Ipv4 => json!({"type": "string", "format": "ipv4"}),
         FieldType::Ipv6 => json!({"type": "string", "format": "ipv6"}),
-        FieldType::Mac => json!({"type": "string", "pattern": "^([0-9a-f]{2}:){5}[0-9a-f]{2}$", "description": "read in lowercase colon form; written in any common form"}),
+        FieldType::Mac => {
+            json!({"type": "string", "pattern": "^([0-9a-f]{2}:){5}[0-9a-f]{2}$", "description": "read in lowercase colon form; written in any common form"})
+        }
         FieldType::TimeZone => json!({"type": "string", "description": "IANA time zone name"}),
     };
     let obj = s.as_object_mut().expect("object");
@@ -93,23 +113,38 @@ fn brief() -> Value {
 pub fn resource_schemas(res: &'static Resource, spec: &mut Spec) {
     let n = name(res);
     let mut props = Map::new();
-    props.insert("id".into(), json!({"type": "integer", "format": "int64", "readOnly": true}));
+    props.insert(
+        "id".into(),
+        json!({"type": "integer", "format": "int64", "readOnly": true}),
+    );
     props.insert("url".into(), json!({"type": "string", "readOnly": true}));
-    props.insert("display".into(), json!({"type": "string", "readOnly": true}));
+    props.insert(
+        "display".into(),
+        json!({"type": "string", "readOnly": true}),
+    );
     let mut write = Map::new();
     let mut required: Vec<&str> = vec![];
     for f in res.fields {
         props.insert(f.name.into(), field_schema(f));
         write.insert(f.name.into(), field_schema(f));
         if f.is_ref() {
-            props.insert(f.base_name().into(), json!({"allOf": [brief()], "nullable": true, "readOnly": true}));
+            props.insert(
+                f.base_name().into(),
+                json!({"allOf": [brief()], "nullable": true, "readOnly": true}),
+            );
         }
         if f.required {
             required.push(f.name);
         }
     }
-    props.insert("created_at".into(), json!({"type": "string", "format": "date-time", "readOnly": true}));
-    props.insert("updated_at".into(), json!({"type": "string", "format": "date-time", "readOnly": true}));
+    props.insert(
+        "created_at".into(),
+        json!({"type": "string", "format": "date-time", "readOnly": true}),
+    );
+    props.insert(
+        "updated_at".into(),
+        json!({"type": "string", "format": "date-time", "readOnly": true}),
+    );
     spec.schema(&n, json!({"type": "object", "properties": props}));
     spec.schema(
         &format!("{n}Write"),
@@ -227,10 +262,19 @@ fn errors(codes: &[&str]) -> Map<String, Value> {
         .collect()
 }
 
-fn op(tag: &str, id: &str, summary: &str, params: Vec<Value>, body: Option<Value>, ok: (&str, Value), errs: &[&str]) -> Value {
+fn op(
+    tag: &str,
+    id: &str,
+    summary: &str,
+    params: Vec<Value>,
+    body: Option<Value>,
+    ok: (&str, Value),
+    errs: &[&str],
+) -> Value {
     let mut responses = errors(errs);
     responses.insert(ok.0.to_string(), ok.1);
-    let mut o = json!({"tags": [tag], "operationId": id, "summary": summary, "responses": responses});
+    let mut o =
+        json!({"tags": [tag], "operationId": id, "summary": summary, "responses": responses});
     if !params.is_empty() {
         o["parameters"] = Value::Array(params);
     }
@@ -250,15 +294,26 @@ fn id_param(what: &str) -> Value {
 
 fn paging() -> Vec<Value> {
     vec![
-        qparam("limit", json!({"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}), "page size"),
-        qparam("offset", json!({"type": "integer", "minimum": 0, "default": 0}), "rows to skip"),
+        qparam(
+            "limit",
+            json!({"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}),
+            "page size",
+        ),
+        qparam(
+            "offset",
+            json!({"type": "integer", "minimum": 0, "default": 0}),
+            "rows to skip",
+        ),
     ]
 }
 
 fn filter_param(res: &'static Resource, key: &str) -> Value {
     let (schema, desc) = match key {
         "id" => (json!({"type": "integer"}), "object id".to_string()),
-        "ancestor_id" => (json!({"type": "integer"}), format!("everything beneath this {}", res.singular)),
+        "ancestor_id" => (
+            json!({"type": "integer"}),
+            format!("everything beneath this {}", res.singular),
+        ),
         _ => {
             let f = res
                 .field(key)
@@ -271,11 +326,18 @@ fn filter_param(res: &'static Resource, key: &str) -> Value {
             }
             let desc = match f.ty {
                 FieldType::Ref(k) if k.res().tree && !(res.tree && key == "parent_id") => {
-                    format!("{}, including everything beneath it; `null` for none", f.label)
+                    format!(
+                        "{}, including everything beneath it; `null` for none",
+                        f.label
+                    )
                 }
-                FieldType::Ref(_) if res.field(key).is_none() => format!("{} (via the site)", f.label),
+                FieldType::Ref(_) if res.field(key).is_none() => {
+                    format!("{} (via the site)", f.label)
+                }
                 FieldType::Ref(_) => format!("{}; `null` for none", f.label),
-                FieldType::Text | FieldType::LongText => format!("{} (whole value, any case)", f.label),
+                FieldType::Text | FieldType::LongText => {
+                    format!("{} (whole value, any case)", f.label)
+                }
                 _ => f.label.to_string(),
             };
             (s, desc)
@@ -289,11 +351,32 @@ pub fn collection_ops(res: &'static Resource) -> Vec<(&'static str, Value)> {
     let n = name(res);
     let tag = app::schema::capitalize(res.plural);
     let mut params = vec![
-        qparam("q", json!({"type": "string"}), &format!("search {} ({})", res.plural, res.search.iter().chain(res.search_exact).copied().collect::<Vec<_>>().join(", "))),
-        qparam("ordering", json!({"type": "string"}), "field to order by, `-` for descending; several comma-separated"),
+        qparam(
+            "q",
+            json!({"type": "string"}),
+            &format!(
+                "search {} ({})",
+                res.plural,
+                res.search
+                    .iter()
+                    .chain(res.search_exact)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        qparam(
+            "ordering",
+            json!({"type": "string"}),
+            "field to order by, `-` for descending; several comma-separated",
+        ),
     ];
     params.extend(paging());
-    params.push(qparam("format", json!({"type": "string", "enum": ["json", "csv"], "default": "json"}), "csv: every matching object (paging ignored)"));
+    params.push(qparam(
+        "format",
+        json!({"type": "string", "enum": ["json", "csv"], "default": "json"}),
+        "csv: every matching object (paging ignored)",
+    ));
     for key in res.filter_keys() {
         params.push(filter_param(res, key));
     }
@@ -301,18 +384,40 @@ pub fn collection_ops(res: &'static Resource) -> Vec<(&'static str, Value)> {
         "application/json": {"schema": r(&format!("{n}List"))},
         "text/csv": {"schema": {"type": "string"}}
     }});
-    let body = json_body(json!({"oneOf": [r(&format!("{n}Write")), {"type": "array", "items": r(&format!("{n}Write"))}]}));
+    let body = json_body(
+        json!({"oneOf": [r(&format!("{n}Write")), {"type": "array", "items": r(&format!("{n}Write"))}]}),
+    );
     vec![
-        ("get", op(&tag, &format!("list_{}", res.kind.as_str()), &format!("List {}", res.plural), params, None, ("200", list_ok), &["400", "401"])),
+        (
+            "get",
+            op(
+                &tag,
+                &format!("list_{}", res.kind.as_str()),
+                &format!("List {}", res.plural),
+                params,
+                None,
+                ("200", list_ok),
+                &["400", "401"],
+            ),
+        ),
         (
             "post",
             op(
                 &tag,
                 &format!("create_{}", res.kind.as_str()),
-                &format!("Create a {} (an object) or several (an array: all or nothing)", res.singular),
+                &format!(
+                    "Create a {} (an object) or several (an array: all or nothing)",
+                    res.singular
+                ),
                 vec![],
                 Some(body),
-                ("201", resp("created (an object or an array, as sent)", Some(json!({"oneOf": [r(&n), {"type": "array", "items": r(&n)}]})))),
+                (
+                    "201",
+                    resp(
+                        "created (an object or an array, as sent)",
+                        Some(json!({"oneOf": [r(&n), {"type": "array", "items": r(&n)}]})),
+                    ),
+                ),
                 &["400", "401", "403"],
             ),
         ),
@@ -324,7 +429,18 @@ pub fn member_ops(res: &'static Resource) -> Vec<(&'static str, Value)> {
     let tag = app::schema::capitalize(res.plural);
     let k = res.kind.as_str();
     vec![
-        ("get", op(&tag, &format!("get_{k}"), &format!("Get a {}", res.singular), vec![id_param(res.singular)], None, ("200", resp("the object", Some(r(&n)))), &["401", "404"])),
+        (
+            "get",
+            op(
+                &tag,
+                &format!("get_{k}"),
+                &format!("Get a {}", res.singular),
+                vec![id_param(res.singular)],
+                None,
+                ("200", resp("the object", Some(r(&n)))),
+                &["401", "404"],
+            ),
+        ),
         (
             "patch",
             op(
@@ -342,7 +458,10 @@ pub fn member_ops(res: &'static Resource) -> Vec<(&'static str, Value)> {
             op(
                 &tag,
                 &format!("delete_{k}"),
-                &format!("Delete a {} (refused while other objects refer to it)", res.singular),
+                &format!(
+                    "Delete a {} (refused while other objects refer to it)",
+                    res.singular
+                ),
                 vec![id_param(res.singular)],
                 None,
                 ("204", resp("deleted", None)),
@@ -354,54 +473,217 @@ pub fn member_ops(res: &'static Resource) -> Vec<(&'static str, Value)> {
 
 pub fn users_collection_ops() -> Vec<(&'static str, Value)> {
     vec![
-        ("get", op("Users", "list_users", "List users (admins)", paging(), None, ("200", resp("users", Some(r("UserList")))), &["400", "401", "403"])),
-        ("post", op("Users", "create_user", "Create a user (admins)", vec![], Some(json_body(r("UserCreate"))), ("201", resp("the user", Some(r("User")))), &["400", "401", "403"])),
+        (
+            "get",
+            op(
+                "Users",
+                "list_users",
+                "List users (admins)",
+                paging(),
+                None,
+                ("200", resp("users", Some(r("UserList")))),
+                &["400", "401", "403"],
+            ),
+        ),
+        (
+            "post",
+            op(
+                "Users",
+                "create_user",
+                "Create a user (admins)",
+                vec![],
+                Some(json_body(r("UserCreate"))),
+                ("201", resp("the user", Some(r("User")))),
+                &["400", "401", "403"],
+            ),
+        ),
     ]
 }
 
 pub fn users_member_ops() -> Vec<(&'static str, Value)> {
     vec![
-        ("get", op("Users", "get_user", "Get a user (admins)", vec![id_param("user")], None, ("200", resp("the user", Some(r("User")))), &["401", "403", "404"])),
-        ("patch", op("Users", "update_user", "Change a user's role, access or password (admins)", vec![id_param("user")], Some(json_body(r("UserPatch"))), ("200", resp("the user", Some(r("User")))), &["400", "401", "403", "404", "409"])),
-        ("delete", op("Users", "delete_user", "Delete a user and their tokens (admins)", vec![id_param("user")], None, ("204", resp("deleted", None)), &["401", "403", "404", "409"])),
+        (
+            "get",
+            op(
+                "Users",
+                "get_user",
+                "Get a user (admins)",
+                vec![id_param("user")],
+                None,
+                ("200", resp("the user", Some(r("User")))),
+                &["401", "403", "404"],
+            ),
+        ),
+        (
+            "patch",
+            op(
+                "Users",
+                "update_user",
+                "Change a user's role, access or password (admins)",
+                vec![id_param("user")],
+                Some(json_body(r("UserPatch"))),
+                ("200", resp("the user", Some(r("User")))),
+                &["400", "401", "403", "404", "409"],
+            ),
+        ),
+        (
+            "delete",
+            op(
+                "Users",
+                "delete_user",
+                "Delete a user and their tokens (admins)",
+                vec![id_param("user")],
+                None,
+                ("204", resp("deleted", None)),
+                &["401", "403", "404", "409"],
+            ),
+        ),
     ]
 }
 
 pub fn tokens_collection_ops() -> Vec<(&'static str, Value)> {
     vec![
-        ("get", op("Tokens", "list_tokens", "List API tokens (admins)", paging(), None, ("200", resp("tokens", Some(r("TokenList")))), &["400", "401", "403"])),
-        ("post", op("Tokens", "create_token", "Create an API token; its secret is in this response only (admins)", vec![], Some(json_body(r("TokenCreate"))), ("201", resp("the token with its secret", Some(r("NewToken")))), &["400", "401", "403"])),
+        (
+            "get",
+            op(
+                "Tokens",
+                "list_tokens",
+                "List API tokens (admins)",
+                paging(),
+                None,
+                ("200", resp("tokens", Some(r("TokenList")))),
+                &["400", "401", "403"],
+            ),
+        ),
+        (
+            "post",
+            op(
+                "Tokens",
+                "create_token",
+                "Create an API token; its secret is in this response only (admins)",
+                vec![],
+                Some(json_body(r("TokenCreate"))),
+                (
+                    "201",
+                    resp("the token with its secret", Some(r("NewToken"))),
+                ),
+                &["400", "401", "403"],
+            ),
+        ),
     ]
 }
 
 pub fn tokens_member_ops() -> Vec<(&'static str, Value)> {
     vec![
-        ("get", op("Tokens", "get_token", "Get an API token (admins)", vec![id_param("token")], None, ("200", resp("the token", Some(r("Token")))), &["401", "403", "404"])),
-        ("delete", op("Tokens", "revoke_token", "Revoke an API token (admins)", vec![id_param("token")], None, ("204", resp("revoked", None)), &["401", "403", "404"])),
+        (
+            "get",
+            op(
+                "Tokens",
+                "get_token",
+                "Get an API token (admins)",
+                vec![id_param("token")],
+                None,
+                ("200", resp("the token", Some(r("Token")))),
+                &["401", "403", "404"],
+            ),
+        ),
+        (
+            "delete",
+            op(
+                "Tokens",
+                "revoke_token",
+                "Revoke an API token (admins)",
+                vec![id_param("token")],
+                None,
+                ("204", resp("revoked", None)),
+                &["401", "403", "404"],
+            ),
+        ),
     ]
 }
 
 pub fn changes_ops() -> Vec<(&'static str, Value)> {
     let mut params = vec![
         qparam("user", json!({"type": "string"}), "username"),
-        qparam("object_type", json!({"type": "string"}), "e.g. device, site, user"),
+        qparam(
+            "object_type",
+            json!({"type": "string"}),
+            "e.g. device, site, user",
+        ),
         qparam("object_id", json!({"type": "integer"}), "object id"),
-        qparam("action", json!({"type": "string", "enum": ["create", "update", "delete"]}), "action"),
-        qparam("request_id", json!({"type": "string"}), "all changes of one request"),
-        qparam("since", json!({"type": "string", "format": "date"}), "from this day (UTC)"),
-        qparam("until", json!({"type": "string", "format": "date"}), "to this day (UTC), inclusive"),
+        qparam(
+            "action",
+            json!({"type": "string", "enum": ["create", "update", "delete"]}),
+            "action",
+        ),
+        qparam(
+            "request_id",
+            json!({"type": "string"}),
+            "all changes of one request",
+        ),
+        qparam(
+            "since",
+            json!({"type": "string", "format": "date"}),
+            "from this day (UTC)",
+        ),
+        qparam(
+            "until",
+            json!({"type": "string", "format": "date"}),
+            "to this day (UTC), inclusive",
+        ),
     ];
     params.extend(paging());
-    vec![("get", op("Change log", "list_changes", "The change log, newest first", params, None, ("200", resp("changes", Some(r("ChangeList")))), &["400", "401"]))]
+    vec![(
+        "get",
+        op(
+            "Change log",
+            "list_changes",
+            "The change log, newest first",
+            params,
+            None,
+            ("200", resp("changes", Some(r("ChangeList")))),
+            &["400", "401"],
+        ),
+    )]
 }
 
 pub fn search_ops() -> Vec<(&'static str, Value)> {
-    let params = vec![json!({"name": "q", "in": "query", "required": true, "schema": {"type": "string"}, "description": "name, serial, asset tag, IP or MAC"})];
-    vec![("get", op("Search", "search", "Search every object type", params, None, ("200", resp("up to 10 matches per type", Some(r("SearchResults")))), &["400", "401"]))]
+    let params = vec![
+        json!({"name": "q", "in": "query", "required": true, "schema": {"type": "string"}, "description": "name, serial, asset tag, IP or MAC"}),
+    ];
+    vec![(
+        "get",
+        op(
+            "Search",
+            "search",
+            "Search every object type",
+            params,
+            None,
+            (
+                "200",
+                resp("up to 10 matches per type", Some(r("SearchResults"))),
+            ),
+            &["400", "401"],
+        ),
+    )]
 }
 
 pub fn openapi_ops() -> Vec<(&'static str, Value)> {
-    vec![("get", op("Meta", "openapi", "This document", vec![], None, ("200", resp("OpenAPI 3 document", Some(json!({"type": "object"})))), &["401"]))]
+    vec![(
+        "get",
+        op(
+            "Meta",
+            "openapi",
+            "This document",
+            vec![],
+            None,
+            (
+                "200",
+                resp("OpenAPI 3 document", Some(json!({"type": "object"}))),
+            ),
+            &["401"],
+        ),
+    )]
 }
 
 pub fn health_op() -> Value {
@@ -411,7 +693,15 @@ pub fn health_op() -> Value {
         "Liveness and database reachability (no authentication)",
         vec![],
         None,
-        ("200", resp("healthy", Some(json!({"type": "object", "properties": {"status": {"type": "string"}, "version": {"type": "string"}, "database": {"type": "boolean"}}})))),
+        (
+            "200",
+            resp(
+                "healthy",
+                Some(
+                    json!({"type": "object", "properties": {"status": {"type": "string"}, "version": {"type": "string"}, "database": {"type": "boolean"}}}),
+                ),
+            ),
+        ),
         &[],
     );
     o["security"] = json!([]);

@@ -4,23 +4,23 @@
 //! registered together with its OpenAPI description, so the document and the router cannot
 //! drift apart.
 
+use crate::AppState;
 use crate::middleware::json_error;
 use crate::openapi::{self, Spec};
-use crate::AppState;
 use app::error::AppError;
 use app::model::{ObjectDto, Role};
-use app::schema::{Resource, RESOURCES};
+use app::schema::{RESOURCES, Resource};
 use app::ssr::auth::{Auth, RequestMeta};
 use app::ssr::services::objects::{self, Values};
 use app::ssr::services::query::{self, ListQuery};
-use app::ssr::services::{changelog, search, tokens, users, Ctx};
+use app::ssr::services::{Ctx, changelog, search, tokens, users};
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Path, RawQuery, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, MethodRouter};
+use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use std::sync::OnceLock;
 
 type Res<T> = Result<T, AppError>;
@@ -36,9 +36,12 @@ fn reply(r: Res<Response>) -> Response {
 
 fn parse_body(body: &Bytes) -> Res<Value> {
     if body.is_empty() {
-        return Err(AppError::invalid("The request body is empty; send a JSON object."));
+        return Err(AppError::invalid(
+            "The request body is empty; send a JSON object.",
+        ));
     }
-    serde_json::from_slice(body).map_err(|e| AppError::invalid(format!("The request body is not valid JSON: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| AppError::invalid(format!("The request body is not valid JSON: {e}")))
 }
 
 fn object(v: Value) -> Res<Values> {
@@ -59,7 +62,10 @@ pub fn object_json(res: &'static Resource, o: &ObjectDto) -> Value {
     m.insert("url".into(), json!(url_of(res, o.id)));
     m.insert("display".into(), json!(o.display));
     for f in res.fields {
-        m.insert(f.name.into(), o.values.get(f.name).cloned().unwrap_or(Value::Null));
+        m.insert(
+            f.name.into(),
+            o.values.get(f.name).cloned().unwrap_or(Value::Null),
+        );
         if let Some(k) = f.ref_kind() {
             let brief = o
                 .refs
@@ -74,7 +80,13 @@ pub fn object_json(res: &'static Resource, o: &ObjectDto) -> Value {
     Value::Object(m)
 }
 
-fn page_links(path: &str, pairs: &[(String, String)], count: u64, limit: u64, offset: u64) -> (Value, Value) {
+fn page_links(
+    path: &str,
+    pairs: &[(String, String)],
+    count: u64,
+    limit: u64,
+    offset: u64,
+) -> (Value, Value) {
     let link = |o: u64| {
         let mut p: Vec<(String, String)> = pairs
             .iter()
@@ -87,12 +99,27 @@ fn page_links(path: &str, pairs: &[(String, String)], count: u64, limit: u64, of
         }
         json!(format!("{path}?{}", app::components::encode_query(&p)))
     };
-    let next = if offset + limit < count { link(offset + limit) } else { Value::Null };
-    let prev = if offset > 0 { link(offset.saturating_sub(limit)) } else { Value::Null };
+    let next = if offset + limit < count {
+        link(offset + limit)
+    } else {
+        Value::Null
+    };
+    let prev = if offset > 0 {
+        link(offset.saturating_sub(limit))
+    } else {
+        Value::Null
+    };
     (next, prev)
 }
 
-fn list_json(path: &str, pairs: &[(String, String)], count: u64, limit: u64, offset: u64, results: Vec<Value>) -> Value {
+fn list_json(
+    path: &str,
+    pairs: &[(String, String)],
+    count: u64,
+    limit: u64,
+    offset: u64,
+    results: Vec<Value>,
+) -> Value {
     let (next, previous) = page_links(path, pairs, count, limit, offset);
     json!({"count": count, "next": next, "previous": previous, "results": results})
 }
@@ -100,10 +127,20 @@ fn list_json(path: &str, pairs: &[(String, String)], count: u64, limit: u64, off
 // ---------------------------------------------------------------------------------------------
 // Inventory objects
 
-async fn list_objects(res: &'static Resource, s: AppState, auth: Auth, meta: RequestMeta, raw: Option<String>) -> Res<Response> {
+async fn list_objects(
+    res: &'static Resource,
+    s: AppState,
+    auth: Auth,
+    meta: RequestMeta,
+    raw: Option<String>,
+) -> Res<Response> {
     let ctx = ctx(&s, &auth, &meta)?;
     let all = query::pairs(raw.as_deref().unwrap_or(""));
-    let format = all.iter().find(|(k, _)| k == "format").map(|(_, v)| v.clone()).unwrap_or_else(|| "json".into());
+    let format = all
+        .iter()
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| "json".into());
     let pairs: Vec<(String, String)> = all.into_iter().filter(|(k, _)| k != "format").collect();
     let lq = ListQuery::parse(res, &pairs)?;
     match format.as_str() {
@@ -111,10 +148,21 @@ async fn list_objects(res: &'static Resource, s: AppState, auth: Auth, meta: Req
             let page = objects::list(&ctx, res, &lq).await?;
             let results = page.rows.iter().map(|o| object_json(res, o)).collect();
             let path = format!("/api/v1/{}/", res.slug);
-            Ok(Json(list_json(&path, &pairs, page.count, page.limit, page.offset, results)).into_response())
+            Ok(Json(list_json(
+                &path,
+                &pairs,
+                page.count,
+                page.limit,
+                page.offset,
+                results,
+            ))
+            .into_response())
         }
         "csv" => csv_export(&ctx, res, lq).await,
-        other => Err(AppError::field("format", format!("'{other}' is not one of: json, csv"))),
+        other => Err(AppError::field(
+            "format",
+            format!("'{other}' is not one of: json, csv"),
+        )),
     }
 }
 
@@ -135,14 +183,20 @@ async fn csv_export(ctx: &Ctx, res: &'static Resource, lq: ListQuery) -> Res<Res
     w.write_record(&header).map_err(csv_err)?;
     for chunk in ids.chunks(1000) {
         let mut rows = objects::load_rows(&ctx.db.conn, res, chunk).await?;
-        let pos: std::collections::HashMap<i64, usize> = chunk.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let pos: std::collections::HashMap<i64, usize> =
+            chunk.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         rows.sort_by_key(|r| pos[&r.id]);
         for o in objects::to_dtos(&ctx.db.conn, res, &rows).await? {
             let mut rec = vec![o.id.to_string()];
             for f in res.fields {
                 rec.push(o.text(f.name));
                 if f.is_ref() {
-                    rec.push(o.refs.get(f.name).map(|r| r.display.clone()).unwrap_or_default());
+                    rec.push(
+                        o.refs
+                            .get(f.name)
+                            .map(|r| r.display.clone())
+                            .unwrap_or_default(),
+                    );
                 }
             }
             rec.push(o.created_at.clone());
@@ -150,25 +204,40 @@ async fn csv_export(ctx: &Ctx, res: &'static Resource, lq: ListQuery) -> Res<Res
             w.write_record(&rec).map_err(csv_err)?;
         }
     }
-    let bytes = w.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}.csv\"", res.slug)),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.csv\"", res.slug),
+            ),
         ],
         Body::from(bytes),
     )
         .into_response())
 }
 
-async fn create_objects(res: &'static Resource, s: AppState, auth: Auth, meta: RequestMeta, body: Bytes) -> Res<Response> {
+async fn create_objects(
+    res: &'static Resource,
+    s: AppState,
+    auth: Auth,
+    meta: RequestMeta,
+    body: Bytes,
+) -> Res<Response> {
     let ctx = ctx(&s, &auth, &meta)?;
     match parse_body(&body)? {
         Value::Array(items) => {
             let inputs = items
                 .into_iter()
                 .enumerate()
-                .map(|(i, v)| object(v).map_err(|_| AppError::invalid(format!("Element {i} is not a JSON object."))))
+                .map(|(i, v)| {
+                    object(v).map_err(|_| {
+                        AppError::invalid(format!("Element {i} is not a JSON object."))
+                    })
+                })
                 .collect::<Res<Vec<_>>>()?;
             let created = objects::create_many(&ctx, res, inputs).await?;
             let out: Vec<Value> = created.iter().map(|o| object_json(res, o)).collect();
@@ -181,18 +250,37 @@ async fn create_objects(res: &'static Resource, s: AppState, auth: Auth, meta: R
     }
 }
 
-async fn get_object(res: &'static Resource, s: AppState, auth: Auth, meta: RequestMeta, id: i64) -> Res<Response> {
+async fn get_object(
+    res: &'static Resource,
+    s: AppState,
+    auth: Auth,
+    meta: RequestMeta,
+    id: i64,
+) -> Res<Response> {
     let o = objects::get(&ctx(&s, &auth, &meta)?, res, id).await?;
     Ok(Json(object_json(res, &o)).into_response())
 }
 
-async fn patch_object(res: &'static Resource, s: AppState, auth: Auth, meta: RequestMeta, id: i64, body: Bytes) -> Res<Response> {
+async fn patch_object(
+    res: &'static Resource,
+    s: AppState,
+    auth: Auth,
+    meta: RequestMeta,
+    id: i64,
+    body: Bytes,
+) -> Res<Response> {
     let ctx = ctx(&s, &auth, &meta)?;
     let o = objects::update(&ctx, res, id, object(parse_body(&body)?)?).await?;
     Ok(Json(object_json(res, &o)).into_response())
 }
 
-async fn delete_object(res: &'static Resource, s: AppState, auth: Auth, meta: RequestMeta, id: i64) -> Res<Response> {
+async fn delete_object(
+    res: &'static Resource,
+    s: AppState,
+    auth: Auth,
+    meta: RequestMeta,
+    id: i64,
+) -> Res<Response> {
     objects::delete(&ctx(&s, &auth, &meta)?, res, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -203,24 +291,46 @@ fn path_id(p: Result<Path<i64>, axum::extract::rejection::PathRejection>) -> Res
 }
 
 fn collection(res: &'static Resource) -> MethodRouter<AppState> {
-    get(move |State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, RawQuery(q): RawQuery| async move {
-        reply(list_objects(res, s, a, m, q).await)
-    })
-    .post(move |State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, body: Bytes| async move {
-        reply(create_objects(res, s, a, m, body).await)
-    })
+    get(
+        move |State(s): State<AppState>,
+              Extension(a): Extension<Auth>,
+              Extension(m): Extension<RequestMeta>,
+              RawQuery(q): RawQuery| async move { reply(list_objects(res, s, a, m, q).await) },
+    )
+    .post(
+        move |State(s): State<AppState>,
+              Extension(a): Extension<Auth>,
+              Extension(m): Extension<RequestMeta>,
+              body: Bytes| async move { reply(create_objects(res, s, a, m, body).await) },
+    )
 }
 
 fn member(res: &'static Resource) -> MethodRouter<AppState> {
-    get(move |State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, p: Result<Path<i64>, _>| async move {
-        reply(async { get_object(res, s, a, m, path_id(p)?).await }.await)
-    })
-    .patch(move |State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, p: Result<Path<i64>, _>, body: Bytes| async move {
-        reply(async { patch_object(res, s, a, m, path_id(p)?, body).await }.await)
-    })
-    .delete(move |State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, p: Result<Path<i64>, _>| async move {
-        reply(async { delete_object(res, s, a, m, path_id(p)?).await }.await)
-    })
+    get(
+        move |State(s): State<AppState>,
+              Extension(a): Extension<Auth>,
+              Extension(m): Extension<RequestMeta>,
+              p: Result<Path<i64>, _>| async move {
+            reply(async { get_object(res, s, a, m, path_id(p)?).await }.await)
+        },
+    )
+    .patch(
+        move |State(s): State<AppState>,
+              Extension(a): Extension<Auth>,
+              Extension(m): Extension<RequestMeta>,
+              p: Result<Path<i64>, _>,
+              body: Bytes| async move {
+            reply(async { patch_object(res, s, a, m, path_id(p)?, body).await }.await)
+        },
+    )
+    .delete(
+        move |State(s): State<AppState>,
+              Extension(a): Extension<Auth>,
+              Extension(m): Extension<RequestMeta>,
+              p: Result<Path<i64>, _>| async move {
+            reply(async { delete_object(res, s, a, m, path_id(p)?).await }.await)
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,13 +354,27 @@ fn paged(path: &str, raw: Option<String>, items: Vec<Value>) -> Res<Response> {
     let mut offset = 0;
     for (k, v) in &pairs {
         match k.as_str() {
-            "limit" => limit = v.parse().ok().filter(|n| (1..=query::MAX_LIMIT).contains(n)).ok_or_else(|| AppError::field("limit", "must be a number from 1 to 1000"))?,
-            "offset" => offset = v.parse().map_err(|_| AppError::field("offset", "must be a number of 0 or more"))?,
+            "limit" => {
+                limit = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=query::MAX_LIMIT).contains(n))
+                    .ok_or_else(|| AppError::field("limit", "must be a number from 1 to 1000"))?
+            }
+            "offset" => {
+                offset = v
+                    .parse()
+                    .map_err(|_| AppError::field("offset", "must be a number of 0 or more"))?
+            }
             _ => return Err(AppError::field(k, format!("unknown filter '{k}'"))),
         }
     }
     let count = items.len() as u64;
-    let results = items.into_iter().skip(offset as usize).take(limit as usize).collect();
+    let results = items
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect();
     Ok(Json(list_json(path, &pairs, count, limit, offset, results)).into_response())
 }
 
@@ -265,7 +389,9 @@ fn str_field<'a>(m: &'a Values, key: &str) -> Res<Option<&'a str>> {
 fn role_field(m: &Values) -> Res<Option<Role>> {
     match str_field(m, "role")? {
         None => Ok(None),
-        Some(r) => Role::parse(r).map(Some).ok_or_else(|| AppError::field("role", "one of: viewer, editor, admin")),
+        Some(r) => Role::parse(r)
+            .map(Some)
+            .ok_or_else(|| AppError::field("role", "one of: viewer, editor, admin")),
     }
 }
 
@@ -279,94 +405,187 @@ fn only_keys(m: &Values, allowed: &[&str]) -> Res<()> {
 }
 
 fn users_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
-    let coll = get(|State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, RawQuery(q): RawQuery| async move {
-        reply(async {
-            let list = users::list(&ctx(&s, &a, &m)?).await?;
-            paged("/api/v1/users/", q, list.iter().map(user_json).collect())
-        }.await)
-    })
-    .post(|State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, body: Bytes| async move {
-        reply(async {
-            let c = ctx(&s, &a, &m)?;
-            c.require_admin("manage users")?;
-            let b = object(parse_body(&body)?)?;
-            only_keys(&b, &["username", "password", "role"])?;
-            let username = str_field(&b, "username")?.unwrap_or("");
-            let password = str_field(&b, "password")?.unwrap_or("");
-            let role = role_field(&b)?.unwrap_or(Role::Viewer);
-            let u = users::create(&c, username, password, role).await?;
-            Ok((StatusCode::CREATED, Json(user_json(&u))).into_response())
-        }.await)
-    });
-    let one = get(|State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, p: Result<Path<i64>, _>| async move {
-        reply(async {
-            let c = ctx(&s, &a, &m)?;
-            c.require_admin("manage users")?;
-            Ok(Json(user_json(&users::get(&c, path_id(p)?).await?)).into_response())
-        }.await)
-    })
-    .patch(|State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, p: Result<Path<i64>, _>, body: Bytes| async move {
-        reply(async {
-            let c = ctx(&s, &a, &m)?;
-            c.require_admin("manage users")?;
-            let b = object(parse_body(&body)?)?;
-            only_keys(&b, &["role", "is_active", "password"])?;
-            let is_active = match b.get("is_active") {
-                None | Some(Value::Null) => None,
-                Some(Value::Bool(x)) => Some(*x),
-                Some(_) => return Err(AppError::field("is_active", "expected true or false")),
-            };
-            let patch = users::UserPatch { role: role_field(&b)?, is_active, password: str_field(&b, "password")?.map(str::to_string) };
-            Ok(Json(user_json(&users::update(&c, path_id(p)?, patch).await?)).into_response())
-        }.await)
-    })
-    .delete(|State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, p: Result<Path<i64>, _>| async move {
-        reply(async {
-            users::delete(&ctx(&s, &a, &m)?, path_id(p)?).await?;
-            Ok(StatusCode::NO_CONTENT.into_response())
-        }.await)
-    });
+    let coll = get(
+        |State(s): State<AppState>,
+         Extension(a): Extension<Auth>,
+         Extension(m): Extension<RequestMeta>,
+         RawQuery(q): RawQuery| async move {
+            reply(
+                async {
+                    let list = users::list(&ctx(&s, &a, &m)?).await?;
+                    paged("/api/v1/users/", q, list.iter().map(user_json).collect())
+                }
+                .await,
+            )
+        },
+    )
+    .post(
+        |State(s): State<AppState>,
+         Extension(a): Extension<Auth>,
+         Extension(m): Extension<RequestMeta>,
+         body: Bytes| async move {
+            reply(
+                async {
+                    let c = ctx(&s, &a, &m)?;
+                    c.require_admin("manage users")?;
+                    let b = object(parse_body(&body)?)?;
+                    only_keys(&b, &["username", "password", "role"])?;
+                    let username = str_field(&b, "username")?.unwrap_or("");
+                    let password = str_field(&b, "password")?.unwrap_or("");
+                    let role = role_field(&b)?.unwrap_or(Role::Viewer);
+                    let u = users::create(&c, username, password, role).await?;
+                    Ok((StatusCode::CREATED, Json(user_json(&u))).into_response())
+                }
+                .await,
+            )
+        },
+    );
+    let one = get(
+        |State(s): State<AppState>,
+         Extension(a): Extension<Auth>,
+         Extension(m): Extension<RequestMeta>,
+         p: Result<Path<i64>, _>| async move {
+            reply(
+                async {
+                    let c = ctx(&s, &a, &m)?;
+                    c.require_admin("manage users")?;
+                    Ok(Json(user_json(&users::get(&c, path_id(p)?).await?)).into_response())
+                }
+                .await,
+            )
+        },
+    )
+    .patch(
+        |State(s): State<AppState>,
+         Extension(a): Extension<Auth>,
+         Extension(m): Extension<RequestMeta>,
+         p: Result<Path<i64>, _>,
+         body: Bytes| async move {
+            reply(
+                async {
+                    let c = ctx(&s, &a, &m)?;
+                    c.require_admin("manage users")?;
+                    let b = object(parse_body(&body)?)?;
+                    only_keys(&b, &["role", "is_active", "password"])?;
+                    let is_active = match b.get("is_active") {
+                        None | Some(Value::Null) => None,
+                        Some(Value::Bool(x)) => Some(*x),
+                        Some(_) => {
+                            return Err(AppError::field("is_active", "expected true or false"));
+                        }
+                    };
+                    let patch = users::UserPatch {
+                        role: role_field(&b)?,
+                        is_active,
+                        password: str_field(&b, "password")?.map(str::to_string),
+                    };
+                    Ok(
+                        Json(user_json(&users::update(&c, path_id(p)?, patch).await?))
+                            .into_response(),
+                    )
+                }
+                .await,
+            )
+        },
+    )
+    .delete(
+        |State(s): State<AppState>,
+         Extension(a): Extension<Auth>,
+         Extension(m): Extension<RequestMeta>,
+         p: Result<Path<i64>, _>| async move {
+            reply(
+                async {
+                    users::delete(&ctx(&s, &a, &m)?, path_id(p)?).await?;
+                    Ok(StatusCode::NO_CONTENT.into_response())
+                }
+                .await,
+            )
+        },
+    );
     (coll, one)
 }
 
 fn tokens_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
-    let coll = get(|State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, RawQuery(q): RawQuery| async move {
-        reply(async {
-            let list = tokens::list(&ctx(&s, &a, &m)?, true).await?;
-            paged("/api/v1/tokens/", q, list.iter().map(token_json).collect())
-        }.await)
-    })
-    .post(|State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, body: Bytes| async move {
-        reply(async {
-            let c = ctx(&s, &a, &m)?;
-            c.require_admin("manage API tokens")?;
-            let b = object(if body.is_empty() { json!({}) } else { parse_body(&body)? })?;
-            only_keys(&b, &["user_id", "description"])?;
-            let user_id = match b.get("user_id") {
-                None | Some(Value::Null) => c.actor.user_id.ok_or_else(|| AppError::field("user_id", "this field is required"))?,
-                Some(v) => v.as_i64().ok_or_else(|| AppError::field("user_id", "expected the id of a user"))?,
-            };
-            let created = tokens::create(&c, user_id, str_field(&b, "description")?.unwrap_or("")).await?;
-            let mut out = token_json(&created.token);
-            out["token"] = json!(created.secret);
-            Ok((StatusCode::CREATED, Json(out)).into_response())
-        }.await)
-    });
-    let one = get(|State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, p: Result<Path<i64>, _>| async move {
-        reply(async {
-            let c = ctx(&s, &a, &m)?;
-            c.require_admin("manage API tokens")?;
-            Ok(Json(token_json(&tokens::get(&c, path_id(p)?).await?)).into_response())
-        }.await)
-    })
-    .delete(|State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, p: Result<Path<i64>, _>| async move {
-        reply(async {
-            let c = ctx(&s, &a, &m)?;
-            c.require_admin("manage API tokens")?;
-            tokens::revoke(&c, path_id(p)?).await?;
-            Ok(StatusCode::NO_CONTENT.into_response())
-        }.await)
-    });
+    let coll = get(
+        |State(s): State<AppState>,
+         Extension(a): Extension<Auth>,
+         Extension(m): Extension<RequestMeta>,
+         RawQuery(q): RawQuery| async move {
+            reply(
+                async {
+                    let list = tokens::list(&ctx(&s, &a, &m)?, true).await?;
+                    paged("/api/v1/tokens/", q, list.iter().map(token_json).collect())
+                }
+                .await,
+            )
+        },
+    )
+    .post(
+        |State(s): State<AppState>,
+         Extension(a): Extension<Auth>,
+         Extension(m): Extension<RequestMeta>,
+         body: Bytes| async move {
+            reply(
+                async {
+                    let c = ctx(&s, &a, &m)?;
+                    c.require_admin("manage API tokens")?;
+                    let b = object(if body.is_empty() {
+                        json!({})
+                    } else {
+                        parse_body(&body)?
+                    })?;
+                    only_keys(&b, &["user_id", "description"])?;
+                    let user_id = match b.get("user_id") {
+                        None | Some(Value::Null) => c
+                            .actor
+                            .user_id
+                            .ok_or_else(|| AppError::field("user_id", "this field is required"))?,
+                        Some(v) => v.as_i64().ok_or_else(|| {
+                            AppError::field("user_id", "expected the id of a user")
+                        })?,
+                    };
+                    let created =
+                        tokens::create(&c, user_id, str_field(&b, "description")?.unwrap_or(""))
+                            .await?;
+                    let mut out = token_json(&created.token);
+                    out["token"] = json!(created.secret);
+                    Ok((StatusCode::CREATED, Json(out)).into_response())
+                }
+                .await,
+            )
+        },
+    );
+    let one = get(
+        |State(s): State<AppState>,
+         Extension(a): Extension<Auth>,
+         Extension(m): Extension<RequestMeta>,
+         p: Result<Path<i64>, _>| async move {
+            reply(
+                async {
+                    let c = ctx(&s, &a, &m)?;
+                    c.require_admin("manage API tokens")?;
+                    Ok(Json(token_json(&tokens::get(&c, path_id(p)?).await?)).into_response())
+                }
+                .await,
+            )
+        },
+    )
+    .delete(
+        |State(s): State<AppState>,
+         Extension(a): Extension<Auth>,
+         Extension(m): Extension<RequestMeta>,
+         p: Result<Path<i64>, _>| async move {
+            reply(
+                async {
+                    let c = ctx(&s, &a, &m)?;
+                    c.require_admin("manage API tokens")?;
+                    tokens::revoke(&c, path_id(p)?).await?;
+                    Ok(StatusCode::NO_CONTENT.into_response())
+                }
+                .await,
+            )
+        },
+    );
     (coll, one)
 }
 
@@ -374,31 +593,68 @@ fn tokens_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
 // Change log and search
 
 fn changes_route() -> MethodRouter<AppState> {
-    get(|State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, RawQuery(q): RawQuery| async move {
-        reply(async {
-            let c = ctx(&s, &a, &m)?;
-            let pairs = query::pairs(q.as_deref().unwrap_or(""));
-            let mut limit = query::DEFAULT_LIMIT;
-            let mut offset = 0;
-            for (k, v) in &pairs {
-                match k.as_str() {
-                    "limit" => limit = v.parse().ok().filter(|n| (1..=query::MAX_LIMIT).contains(n)).ok_or_else(|| AppError::field("limit", "must be a number from 1 to 1000"))?,
-                    "offset" => offset = v.parse().map_err(|_| AppError::field("offset", "must be a number of 0 or more"))?,
-                    "user" | "object_type" | "object_id" | "action" | "request_id" | "since" | "until" => {}
-                    _ => return Err(AppError::field(k, format!("unknown filter '{k}'"))),
+    get(
+        |State(s): State<AppState>,
+         Extension(a): Extension<Auth>,
+         Extension(m): Extension<RequestMeta>,
+         RawQuery(q): RawQuery| async move {
+            reply(
+                async {
+                    let c = ctx(&s, &a, &m)?;
+                    let pairs = query::pairs(q.as_deref().unwrap_or(""));
+                    let mut limit = query::DEFAULT_LIMIT;
+                    let mut offset = 0;
+                    for (k, v) in &pairs {
+                        match k.as_str() {
+                            "limit" => {
+                                limit = v
+                                    .parse()
+                                    .ok()
+                                    .filter(|n| (1..=query::MAX_LIMIT).contains(n))
+                                    .ok_or_else(|| {
+                                        AppError::field("limit", "must be a number from 1 to 1000")
+                                    })?
+                            }
+                            "offset" => {
+                                offset = v.parse().map_err(|_| {
+                                    AppError::field("offset", "must be a number of 0 or more")
+                                })?
+                            }
+                            "user" | "object_type" | "object_id" | "action" | "request_id"
+                            | "since" | "until" => {}
+                            _ => return Err(AppError::field(k, format!("unknown filter '{k}'"))),
+                        }
+                    }
+                    let filter = changelog::ChangeFilter::from_pairs(&pairs)?;
+                    let page = changelog::list(&c, &filter, limit, offset).await?;
+                    let results = page
+                        .rows
+                        .iter()
+                        .map(|r| serde_json::to_value(r).unwrap_or_default())
+                        .collect();
+                    Ok(Json(list_json(
+                        "/api/v1/changes/",
+                        &pairs,
+                        page.count,
+                        limit,
+                        offset,
+                        results,
+                    ))
+                    .into_response())
                 }
-            }
-            let filter = changelog::ChangeFilter::from_pairs(&pairs)?;
-            let page = changelog::list(&c, &filter, limit, offset).await?;
-            let results = page.rows.iter().map(|r| serde_json::to_value(r).unwrap_or_default()).collect();
-            Ok(Json(list_json("/api/v1/changes/", &pairs, page.count, limit, offset, results)).into_response())
-        }.await)
-    })
+                .await,
+            )
+        },
+    )
 }
 
 fn search_route() -> MethodRouter<AppState> {
-    get(|State(s): State<AppState>, Extension(a): Extension<Auth>, Extension(m): Extension<RequestMeta>, RawQuery(q): RawQuery| async move {
-        reply(async {
+    get(
+        |State(s): State<AppState>,
+         Extension(a): Extension<Auth>,
+         Extension(m): Extension<RequestMeta>,
+         RawQuery(q): RawQuery| async move {
+            reply(async {
             let c = ctx(&s, &a, &m)?;
             let pairs = query::pairs(q.as_deref().unwrap_or(""));
             let term = pairs.iter().find(|(k, _)| k == "q").map(|(_, v)| v.clone()).unwrap_or_default();
@@ -415,7 +671,8 @@ fn search_route() -> MethodRouter<AppState> {
                 .collect();
             Ok(Json(json!({"q": term, "results": out})).into_response())
         }.await)
-    })
+        },
+    )
 }
 
 fn openapi_route() -> MethodRouter<AppState> {
@@ -423,7 +680,9 @@ fn openapi_route() -> MethodRouter<AppState> {
 }
 
 async fn not_found() -> Response {
-    json_error(&AppError::NotFound("There is no API endpoint at this address.".into()))
+    json_error(&AppError::NotFound(
+        "There is no API endpoint at this address.".into(),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,7 +692,11 @@ async fn not_found() -> Response {
 fn build() -> (Router<AppState>, Value) {
     let mut spec = Spec::new();
     let mut r = Router::new();
-    let add = |r: Router<AppState>, path: &str, handler: MethodRouter<AppState>, ops: Vec<(&str, Value)>, spec: &mut Spec| {
+    let add = |r: Router<AppState>,
+               path: &str,
+               handler: MethodRouter<AppState>,
+               ops: Vec<(&str, Value)>,
+               spec: &mut Spec| {
         for (method, op) in ops {
             spec.add(path, method, op);
         }
@@ -448,23 +711,73 @@ fn build() -> (Router<AppState>, Value) {
         let res: &'static Resource = res;
         let coll = format!("/api/v1/{}/", res.slug);
         let one = format!("/api/v1/{}/{{id}}", res.slug);
-        r = add(r, &coll, collection(res), openapi::collection_ops(res), &mut spec);
+        r = add(
+            r,
+            &coll,
+            collection(res),
+            openapi::collection_ops(res),
+            &mut spec,
+        );
         r = add(r, &one, member(res), openapi::member_ops(res), &mut spec);
         openapi::resource_schemas(res, &mut spec);
     }
     let (uc, uo) = users_routes();
-    r = add(r, "/api/v1/users/", uc, openapi::users_collection_ops(), &mut spec);
-    r = add(r, "/api/v1/users/{id}", uo, openapi::users_member_ops(), &mut spec);
+    r = add(
+        r,
+        "/api/v1/users/",
+        uc,
+        openapi::users_collection_ops(),
+        &mut spec,
+    );
+    r = add(
+        r,
+        "/api/v1/users/{id}",
+        uo,
+        openapi::users_member_ops(),
+        &mut spec,
+    );
     let (tc, to) = tokens_routes();
-    r = add(r, "/api/v1/tokens/", tc, openapi::tokens_collection_ops(), &mut spec);
-    r = add(r, "/api/v1/tokens/{id}", to, openapi::tokens_member_ops(), &mut spec);
-    r = add(r, "/api/v1/changes/", changes_route(), openapi::changes_ops(), &mut spec);
-    r = add(r, "/api/v1/search/", search_route(), openapi::search_ops(), &mut spec);
-    r = add(r, "/api/v1/openapi.json", openapi_route(), openapi::openapi_ops(), &mut spec);
+    r = add(
+        r,
+        "/api/v1/tokens/",
+        tc,
+        openapi::tokens_collection_ops(),
+        &mut spec,
+    );
+    r = add(
+        r,
+        "/api/v1/tokens/{id}",
+        to,
+        openapi::tokens_member_ops(),
+        &mut spec,
+    );
+    r = add(
+        r,
+        "/api/v1/changes/",
+        changes_route(),
+        openapi::changes_ops(),
+        &mut spec,
+    );
+    r = add(
+        r,
+        "/api/v1/search/",
+        search_route(),
+        openapi::search_ops(),
+        &mut spec,
+    );
+    r = add(
+        r,
+        "/api/v1/openapi.json",
+        openapi_route(),
+        openapi::openapi_ops(),
+        &mut spec,
+    );
     spec.add("/health", "get", openapi::health_op());
     spec.add("/metrics", "get", openapi::metrics_op());
     openapi::common_schemas(&mut spec);
-    let r = r.route("/api/v1/{*rest}", axum::routing::any(not_found)).route("/api/v1", axum::routing::any(not_found));
+    let r = r
+        .route("/api/v1/{*rest}", axum::routing::any(not_found))
+        .route("/api/v1", axum::routing::any(not_found));
     (r, spec.finish())
 }
 

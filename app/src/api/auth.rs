@@ -43,12 +43,21 @@ async fn start_session(actor: &crate::ssr::services::Actor) -> Result<(), AppErr
 }
 
 #[server]
-pub async fn login(username: String, password: String, #[server(default)] next: String) -> Result<(), AppError> {
+pub async fn login(
+    username: String,
+    password: String,
+    #[server(default)] next: String,
+) -> Result<(), AppError> {
     run(async {
         let db = db()?;
-        let actor = crate::ssr::services::users::authenticate(&db, &username, &password, &meta().client_addr)
-            .await
-            .map_err(|e| e.with_values([("username".to_string(), username.clone())].into()))?;
+        let actor = crate::ssr::services::users::authenticate(
+            &db,
+            &username,
+            &password,
+            &meta().client_addr,
+        )
+        .await
+        .map_err(|e| e.with_values([("username".to_string(), username.clone())].into()))?;
         start_session(&actor).await?;
         tracing::info!(username = %actor.username, "signed in");
         redirect(&safe_next(&next));
@@ -63,7 +72,10 @@ pub async fn logout() -> Result<(), AppError> {
         let session: tower_sessions::Session = leptos_axum::extract()
             .await
             .map_err(|e| AppError::Internal(format!("no session: {e}")))?;
-        session.flush().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        session
+            .flush()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         redirect("/login");
         Ok(())
     })
@@ -79,9 +91,14 @@ pub async fn setup(username: String, password: String, confirm: String) -> Resul
                 .with_values([("username".to_string(), username.clone())].into()));
         }
         let db = db()?;
-        let actor = crate::ssr::services::users::setup_first_admin(&db, &username, &password, &meta().request_id)
-            .await
-            .map_err(|e| e.with_values([("username".to_string(), username.clone())].into()))?;
+        let actor = crate::ssr::services::users::setup_first_admin(
+            &db,
+            &username,
+            &password,
+            &meta().request_id,
+        )
+        .await
+        .map_err(|e| e.with_values([("username".to_string(), username.clone())].into()))?;
         start_session(&actor).await?;
         redirect("/");
         Ok(())

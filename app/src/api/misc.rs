@@ -12,7 +12,8 @@ pub async fn fetch_home() -> Result<HomeCounts, AppError> {
     run(async {
         let ctx = ctx()?;
         let counts = crate::ssr::services::objects::counts(&ctx.db.conn).await?;
-        let recent = crate::ssr::services::changelog::list(&ctx, &Default::default(), 10, 0).await?;
+        let recent =
+            crate::ssr::services::changelog::list(&ctx, &Default::default(), 10, 0).await?;
         Ok(HomeCounts {
             counts,
             recent: recent.rows,
@@ -35,8 +36,16 @@ pub async fn changes(query: String) -> Result<ChangePage, AppError> {
         let ctx = ctx()?;
         let pairs = q::pairs(&query);
         let filter = changelog::ChangeFilter::from_pairs(&pairs)?;
-        let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-        let limit = get("limit").and_then(|v| v.parse().ok()).unwrap_or(50u64).clamp(1, 1000);
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        let limit = get("limit")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(50u64)
+            .clamp(1, 1000);
         let offset = get("offset").and_then(|v| v.parse().ok()).unwrap_or(0u64);
         changelog::list(&ctx, &filter, limit, offset).await
     })

@@ -45,7 +45,10 @@ pub(crate) mod server {
     /// Give an error its HTTP status, except on a plain form post (which is redirected back to
     /// its page with the error in the URL).
     pub fn fail(e: AppError) -> AppError {
-        if let (Some(parts), Some(res)) = (use_context::<Parts>(), use_context::<leptos_axum::ResponseOptions>()) {
+        if let (Some(parts), Some(res)) = (
+            use_context::<Parts>(),
+            use_context::<leptos_axum::ResponseOptions>(),
+        ) {
             let form_post = parts.uri.path().starts_with("/api/")
                 && parts
                     .headers
@@ -53,7 +56,10 @@ pub(crate) mod server {
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|v| v.contains("text/html"));
             if !form_post {
-                res.set_status(axum::http::StatusCode::from_u16(e.status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR));
+                res.set_status(
+                    axum::http::StatusCode::from_u16(e.status())
+                        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                );
             }
         }
         e

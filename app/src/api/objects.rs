@@ -37,7 +37,10 @@ pub struct BulkPreview {
 }
 
 #[cfg(feature = "ssr")]
-async fn options_for(ctx: &crate::ssr::services::Ctx, kinds: impl IntoIterator<Item = Kind>) -> Result<Vec<RefOptions>, AppError> {
+async fn options_for(
+    ctx: &crate::ssr::services::Ctx,
+    kinds: impl IntoIterator<Item = Kind>,
+) -> Result<Vec<RefOptions>, AppError> {
     let mut kinds: Vec<Kind> = kinds.into_iter().collect();
     kinds.sort();
     kinds.dedup();
@@ -50,7 +53,10 @@ async fn options_for(ctx: &crate::ssr::services::Ctx, kinds: impl IntoIterator<I
 
 /// The reference types a resource's form needs.
 pub fn ref_kinds(kind: Kind) -> Vec<Kind> {
-    kind.res().ref_fields().filter_map(|f| f.ref_kind()).collect()
+    kind.res()
+        .ref_fields()
+        .filter_map(|f| f.ref_kind())
+        .collect()
 }
 
 /// The reference types of a list's filter bar.
@@ -70,14 +76,25 @@ fn selection(kind: Kind, sel: &str) -> Result<svc::Selection, AppError> {
     if pairs.iter().any(|(k, v)| k == "all" && v == "1") {
         let rest: Vec<(String, String)> = pairs
             .into_iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "all" | "op" | "id" | "limit" | "offset" | "ordering"))
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "all" | "op" | "id" | "limit" | "offset" | "ordering"
+                )
+            })
             .collect();
-        Ok(svc::Selection::Matching(query::ListQuery::parse(kind.res(), &rest)?))
+        Ok(svc::Selection::Matching(query::ListQuery::parse(
+            kind.res(),
+            &rest,
+        )?))
     } else {
         let ids = pairs
             .iter()
             .filter(|(k, _)| k == "id")
-            .map(|(_, v)| v.parse::<i64>().map_err(|_| AppError::invalid("The selection is not valid.")))
+            .map(|(_, v)| {
+                v.parse::<i64>()
+                    .map_err(|_| AppError::invalid("The selection is not valid."))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(svc::Selection::Ids(ids))
     }
@@ -122,7 +139,11 @@ pub async fn fetch_form(kind: Kind, id: Option<i64>) -> Result<FormView, AppErro
 
 /// Create (no id) or update an object from a form; on success go to its page.
 #[server]
-pub async fn save_object(kind: Kind, id: Option<i64>, #[server(default)] values: HashMap<String, String>) -> Result<(), AppError> {
+pub async fn save_object(
+    kind: Kind,
+    id: Option<i64>,
+    #[server(default)] values: HashMap<String, String>,
+) -> Result<(), AppError> {
     run(async {
         let ctx = ctx()?;
         let res = kind.res();
@@ -196,7 +217,9 @@ pub async fn bulk_edit(
         }
         let sel = self::selection(kind, &selection)?;
         let submitted = values.into_iter().collect();
-        svc::bulk_update(&ctx, res, &sel, patch).await.map_err(|e| e.with_values(submitted))?;
+        svc::bulk_update(&ctx, res, &sel, patch)
+            .await
+            .map_err(|e| e.with_values(submitted))?;
         redirect(&format!("/{}", res.slug));
         Ok(())
     })

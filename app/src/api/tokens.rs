@@ -42,7 +42,11 @@ pub async fn fetch_tokens() -> Result<TokensView, AppError> {
         Ok(TokensView {
             tokens: svc::list(&ctx, admin).await?,
             new_token,
-            users: if admin { users::list(&ctx).await? } else { vec![] },
+            users: if admin {
+                users::list(&ctx).await?
+            } else {
+                vec![]
+            },
         })
     })
     .await
@@ -50,7 +54,10 @@ pub async fn fetch_tokens() -> Result<TokensView, AppError> {
 
 /// Create a token for oneself (or, as admin, for `user_id`).
 #[server]
-pub async fn create_token(#[server(default)] description: String, #[server(default)] user_id: Option<i64>) -> Result<(), AppError> {
+pub async fn create_token(
+    #[server(default)] description: String,
+    #[server(default)] user_id: Option<i64>,
+) -> Result<(), AppError> {
     run(async {
         let ctx = ctx()?;
         let owner = match user_id {

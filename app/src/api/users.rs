@@ -33,7 +33,12 @@ pub async fn create_user(username: String, password: String, role: Role) -> Resu
 
 /// Change a user's role, whether they may sign in, and (when given) their password.
 #[server]
-pub async fn update_user(id: i64, role: Role, #[server(default)] active: Option<String>, #[server(default)] password: String) -> Result<(), AppError> {
+pub async fn update_user(
+    id: i64,
+    role: Role,
+    #[server(default)] active: Option<String>,
+    #[server(default)] password: String,
+) -> Result<(), AppError> {
     run(async {
         let patch = svc::UserPatch {
             role: Some(role),
@@ -58,7 +63,11 @@ pub async fn delete_user(id: i64) -> Result<(), AppError> {
 }
 
 #[server]
-pub async fn change_password(current: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn change_password(
+    current: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
     run(async {
         if password != confirm {
             return Err(AppError::field("confirm", "the passwords do not match"));

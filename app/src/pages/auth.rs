@@ -2,7 +2,7 @@
 
 use crate::api::auth::{Login, Setup};
 use crate::api::users::ChangePassword;
-use crate::components::{use_me, ErrorBox, FieldErrorList};
+use crate::components::{ErrorBox, FieldErrorList, use_me};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,7 +11,11 @@ use leptos_router::hooks::use_query_map;
 /// (form error, field errors, submitted values) of an action's last result.
 pub fn action_errors<S>(
     action: ServerAction<S>,
-) -> impl Fn() -> (Option<AppError>, crate::error::FieldErrors, std::collections::BTreeMap<String, String>) + Copy
+) -> impl Fn() -> (
+    Option<AppError>,
+    crate::error::FieldErrors,
+    std::collections::BTreeMap<String, String>,
+) + Copy
 where
     S: server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,

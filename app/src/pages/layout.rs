@@ -1,7 +1,7 @@
 //! The page frame: top bar with the global search and the user menu, and the navigation, which
 //! collapses behind a menu button on a phone (a checkbox toggle, so it works without JavaScript).
 
-use crate::api::auth::{current_user, Logout};
+use crate::api::auth::{Logout, current_user};
 use crate::components::ErrorBox;
 use crate::error::AppError;
 use crate::schema::Kind;
@@ -17,7 +17,13 @@ struct NavGroup {
 const NAV: &[NavGroup] = &[
     NavGroup {
         title: "Organisation",
-        kinds: &[Kind::Region, Kind::SiteGroup, Kind::Site, Kind::Location, Kind::Tenant],
+        kinds: &[
+            Kind::Region,
+            Kind::SiteGroup,
+            Kind::Site,
+            Kind::Location,
+            Kind::Tenant,
+        ],
     },
     NavGroup {
         title: "Devices",

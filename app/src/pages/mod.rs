@@ -7,7 +7,7 @@ pub mod objects;
 
 use crate::api::misc::{changes, fetch_home, search};
 use crate::components::*;
-use crate::schema::{capitalize, RESOURCES};
+use crate::schema::{RESOURCES, capitalize};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -158,7 +158,10 @@ pub fn ChangesPage() -> impl IntoView {
     let types: Vec<(String, String)> = RESOURCES
         .iter()
         .map(|r| (r.kind.as_str().to_string(), capitalize(r.singular)))
-        .chain([("user".to_string(), "User".to_string()), ("token".to_string(), "API token".to_string())])
+        .chain([
+            ("user".to_string(), "User".to_string()),
+            ("token".to_string(), "API token".to_string()),
+        ])
         .collect();
     view! {
         <Title text="Change log · Census" />

@@ -6,9 +6,9 @@ use crate::api::objects::*;
 use crate::components::*;
 use crate::error::AppError;
 use crate::model::ObjectDto;
-use crate::pages::auth::action_errors;
 use crate::pages::NotFound;
-use crate::schema::{capitalize, Field, FieldType, Kind, Resource as Res};
+use crate::pages::auth::action_errors;
+use crate::schema::{Field, FieldType, Kind, Resource as Res, capitalize};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -25,7 +25,9 @@ fn id_param() -> Memo<Option<i64>> {
 }
 
 /// Wraps a page that needs a known kind; unknown paths get the 404 page.
-fn with_kind<V: IntoView + 'static>(f: impl Fn(&'static Res) -> V + Send + Sync + 'static) -> impl IntoView {
+fn with_kind<V: IntoView + 'static>(
+    f: impl Fn(&'static Res) -> V + Send + Sync + 'static,
+) -> impl IntoView {
     let kind = kind_param();
     move || match kind.get() {
         Some(k) => f(k.res()).into_any(),
@@ -109,13 +111,32 @@ fn ObjectList(res: &'static Res) -> impl IntoView {
 }
 
 #[component]
-fn ListBody(res: &'static Res, view: ListView, params: ParamsMap, path: String, editor: bool) -> impl IntoView {
-    let columns: Vec<&'static Field> = res.fields.iter().filter(|f| f.column && f.name != res.title).collect();
+fn ListBody(
+    res: &'static Res,
+    view: ListView,
+    params: ParamsMap,
+    path: String,
+    editor: bool,
+) -> impl IntoView {
+    let columns: Vec<&'static Field> = res
+        .fields
+        .iter()
+        .filter(|f| f.column && f.name != res.title)
+        .collect();
     let page = view.page;
-    let filtered = params.clone().into_iter().any(|(k, v)| {
-        !matches!(k.as_ref(), "limit" | "offset" | "ordering") && !v.is_empty()
-    });
-    let all_query = with_params(&params, &[("limit", None), ("offset", None), ("ordering", None), ("op", None)]);
+    let filtered = params
+        .clone()
+        .into_iter()
+        .any(|(k, v)| !matches!(k.as_ref(), "limit" | "offset" | "ordering") && !v.is_empty());
+    let all_query = with_params(
+        &params,
+        &[
+            ("limit", None),
+            ("offset", None),
+            ("ordering", None),
+            ("op", None),
+        ],
+    );
     let count = page.count;
     let shown = page.rows.len();
     view! {
@@ -223,7 +244,12 @@ fn ListBody(res: &'static Res, view: ListView, params: ParamsMap, path: String, 
 /// Search box and filters of a list page: a GET form, so filtering works without JavaScript
 /// and the URL can be bookmarked.
 #[component]
-fn FilterBar(res: &'static Res, params: ParamsMap, options: Vec<crate::model::RefOptions>, path: String) -> impl IntoView {
+fn FilterBar(
+    res: &'static Res,
+    params: ParamsMap,
+    options: Vec<crate::model::RefOptions>,
+    path: String,
+) -> impl IntoView {
     let filters: Vec<&'static Field> = res
         .fields
         .iter()
@@ -233,7 +259,10 @@ fn FilterBar(res: &'static Res, params: ParamsMap, options: Vec<crate::model::Re
     let limit = params.get("limit");
     let ordering = params.get("ordering");
     let q = params.get("q").unwrap_or_default();
-    let active = filters.iter().any(|f| params.get(f.name).is_some_and(|v| !v.is_empty())) || !q.is_empty();
+    let active = filters
+        .iter()
+        .any(|f| params.get(f.name).is_some_and(|v| !v.is_empty()))
+        || !q.is_empty();
     view! {
         <form method="get" action=path.clone() class="filter-bar" role="search">
             <div class="field grow">
@@ -308,12 +337,18 @@ pub fn ObjectDetailPage() -> impl IntoView {
 #[component]
 fn ObjectDetailView(res: &'static Res) -> impl IntoView {
     let id = id_param();
-    let data = Resource::new(move || id.get(), move |id| async move {
-        match id {
-            Some(id) => fetch_object(res.kind, id).await,
-            None => Err(AppError::NotFound(format!("There is no such {}.", res.singular))),
-        }
-    });
+    let data = Resource::new(
+        move || id.get(),
+        move |id| async move {
+            match id {
+                Some(id) => fetch_object(res.kind, id).await,
+                None => Err(AppError::NotFound(format!(
+                    "There is no such {}.",
+                    res.singular
+                ))),
+            }
+        },
+    );
     let editor = can_write();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -404,11 +439,16 @@ fn ObjectDetailView(res: &'static Res) -> impl IntoView {
 }
 
 #[component]
-fn Related(rel: crate::model::RelatedList, parent: &'static Res, id: i64, editor: bool) -> impl IntoView {
+fn Related(
+    rel: crate::model::RelatedList,
+    parent: &'static Res,
+    id: i64,
+    editor: bool,
+) -> impl IntoView {
     let res = rel.kind.res();
     let all = format!("/{}?{}={id}", res.slug, rel.field);
     // A new object here starts placed in this one.
-    let add = (editor && rel.kind != parent.kind || editor && rel.field == "parent_id")
+    let add = (editor && (rel.kind != parent.kind || rel.field == "parent_id"))
         .then(|| format!("/{}/new?{}={id}", res.slug, rel.field));
     let status = res.field("status");
     view! {
@@ -608,7 +648,10 @@ fn Bulk(res: &'static Res) -> impl IntoView {
     }
     let location = use_location();
     let query = use_query_map();
-    let data = Resource::new(move || location.search.get(), move |q| fetch_bulk(res.kind, q));
+    let data = Resource::new(
+        move || location.search.get(),
+        move |q| fetch_bulk(res.kind, q),
+    );
     let edit = ServerAction::<BulkEdit>::new();
     let delete = ServerAction::<BulkDelete>::new();
     let edit_state = action_errors(edit);
@@ -618,7 +661,12 @@ fn Bulk(res: &'static Res) -> impl IntoView {
     let editable: Vec<&'static Field> = res
         .fields
         .iter()
-        .filter(|f| !matches!(f.name, "name" | "slug" | "circuit_id" | "asset_tag" | "parent_id"))
+        .filter(|f| {
+            !matches!(
+                f.name,
+                "name" | "slug" | "circuit_id" | "asset_tag" | "parent_id"
+            )
+        })
         .collect();
     view! {
         <Title text=format!("Bulk change {} · Census", res.plural) />

@@ -131,6 +131,9 @@ mod tests {
             driver_url("postgres://h/db?census_schema=t1&sslmode=disable"),
             "postgres://h/db?sslmode=disable"
         );
-        assert_eq!(search_path("postgres://h/db?census_schema=t1").as_deref(), Some("t1"));
+        assert_eq!(
+            search_path("postgres://h/db?census_schema=t1").as_deref(),
+            Some("t1")
+        );
     }
 }

@@ -34,9 +34,13 @@ pub async fn sqlite() -> TestDb {
 
 /// The URL of a fresh PostgreSQL schema, created for one test.
 pub async fn postgres_url() -> Option<(String, String, String)> {
-    let base = std::env::var("CENSUS_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())?;
+    let base = std::env::var("CENSUS_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())?;
     let schema = format!("census_t_{}", unique());
-    let admin = Database::connect(base.clone()).await.expect("connect to CENSUS_TEST_POSTGRES_URL");
+    let admin = Database::connect(base.clone())
+        .await
+        .expect("connect to CENSUS_TEST_POSTGRES_URL");
     admin
         .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
         .await

@@ -5,10 +5,12 @@ pub mod store;
 pub mod throttle;
 
 use crate::error::AppError;
-use crate::ssr::services::{tokens, Actor};
 use crate::ssr::db::Db;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use crate::ssr::services::{Actor, tokens};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 
 /// The session key holding the signed-in user's id.
 pub const SESSION_USER: &str = "user_id";
@@ -46,7 +48,11 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -57,7 +63,11 @@ pub async fn verify_password(password: String, hash: String) -> bool {
 pub async fn verify_nothing(password: String) {
     static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     let hash = HASH
-        .get_or_init(|| async { hash_password("no such user".into()).await.unwrap_or_default() })
+        .get_or_init(|| async {
+            hash_password("no such user".into())
+                .await
+                .unwrap_or_default()
+        })
         .await
         .clone();
     let _ = verify_password(password, hash).await;

@@ -44,7 +44,8 @@ impl SessionStore for DbSessionStore {
             }
             record.id = Id::default();
         }
-        let data = serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(record)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         session::Entity::insert(session::ActiveModel {
             id: Set(record.id.to_string()),
             data: Set(data),
@@ -57,7 +58,8 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(record)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let _gate = self.db.write_gate().await;
         session::Entity::insert(session::ActiveModel {
             id: Set(record.id.to_string()),
@@ -82,7 +84,11 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(backend)?;
         match row {
-            Some(m) => Ok(Some(serde_json::from_str(&m.data).map_err(|e| session_store::Error::Decode(e.to_string()))?)),
+            Some(m) => {
+                Ok(Some(serde_json::from_str(&m.data).map_err(|e| {
+                    session_store::Error::Decode(e.to_string())
+                })?))
+            }
             None => Ok(None),
         }
     }

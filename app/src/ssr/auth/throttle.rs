@@ -28,7 +28,9 @@ pub async fn check(db: &Db, username: &str, client_addr: &str) -> Result<(), App
             .await?;
         if recent.len() as u64 >= MAX_FAILURES {
             let oldest = recent.last().expect("non-empty").attempted_at;
-            let wait = (oldest + Duration::minutes(WINDOW_MINUTES) - Utc::now()).num_seconds().max(1);
+            let wait = (oldest + Duration::minutes(WINDOW_MINUTES) - Utc::now())
+                .num_seconds()
+                .max(1);
             let minutes = (wait + 59) / 60;
             return Err(AppError::TooManyRequests(format!(
                 "Too many failed sign-in attempts. Try again in {minutes} minute{}.",

@@ -125,9 +125,11 @@ pub fn read_row(res: &Resource, r: &QueryResult) -> Result<Row, DbErr> {
     let mut cells = Vec::with_capacity(res.fields.len());
     for f in res.fields {
         let c = if f.is_int() {
-            r.try_get::<Option<i64>>("", f.name)?.map_or(Cell::Null, Cell::Int)
+            r.try_get::<Option<i64>>("", f.name)?
+                .map_or(Cell::Null, Cell::Int)
         } else {
-            r.try_get::<Option<String>>("", f.name)?.map_or(Cell::Null, Cell::Text)
+            r.try_get::<Option<String>>("", f.name)?
+                .map_or(Cell::Null, Cell::Text)
         };
         cells.push(c);
     }

@@ -1,7 +1,7 @@
 //! The change log: every create, update and delete records who, when, what, the action, the
 //! values before and after, and the request it belonged to.
 
-use super::{fmt_time, now, Ctx};
+use super::{Ctx, fmt_time, now};
 use crate::error::AppError;
 use crate::model::{ChangeDto, ChangePage};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -50,7 +50,11 @@ const COLS: [&str; 10] = [
 ];
 
 /// Write change entries (inside the caller's transaction).
-pub async fn record<C: ConnectionTrait>(conn: &C, ctx: &Ctx, changes: Vec<Change>) -> Result<(), DbErr> {
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    changes: Vec<Change>,
+) -> Result<(), DbErr> {
     let t = now();
     for chunk in changes.chunks(500) {
         let mut ins = Query::insert();
@@ -104,7 +108,10 @@ impl ChangeFilter {
                 "user" => f.user = Some(v.to_string()),
                 "object_type" => f.object_type = Some(v.to_string()),
                 "object_id" => {
-                    f.object_id = Some(v.parse().map_err(|_| AppError::field(k, "expected a number"))?)
+                    f.object_id = Some(
+                        v.parse()
+                            .map_err(|_| AppError::field(k, "expected a number"))?,
+                    )
                 }
                 "action" => f.action = Some(v.to_string()),
                 "request_id" => f.request_id = Some(v.to_string()),
@@ -137,7 +144,12 @@ impl ChangeFilter {
             q.and_where(Expr::col("time").gte(t));
         }
         if let Some(d) = self.until {
-            let t: DateTime<Utc> = d.succ_opt().unwrap_or(d).and_hms_opt(0, 0, 0).unwrap().and_utc();
+            let t: DateTime<Utc> = d
+                .succ_opt()
+                .unwrap_or(d)
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc();
             q.and_where(Expr::col("time").lt(t));
         }
     }
@@ -164,7 +176,12 @@ fn read(r: &QueryResult) -> Result<ChangeDto, DbErr> {
 }
 
 /// Newest first. Every signed-in user may read the change log.
-pub async fn list(ctx: &Ctx, filter: &ChangeFilter, limit: u64, offset: u64) -> Result<ChangePage, AppError> {
+pub async fn list(
+    ctx: &Ctx,
+    filter: &ChangeFilter,
+    limit: u64,
+    offset: u64,
+) -> Result<ChangePage, AppError> {
     let conn = &ctx.db.conn;
     let mut count = Query::select();
     count.expr(Expr::col("id").count()).from("change_log");

@@ -5,10 +5,10 @@
 use super::cells::{self, Cell, Row};
 use super::changelog::{self, Action, Change};
 use super::query::{self, ListQuery};
-use super::{fmt_time, now, validate, Ctx};
+use super::{Ctx, fmt_time, now, validate};
 use crate::error::{AppError, FieldErrors, ItemError};
 use crate::model::{ListPage, ObjectDetail, ObjectDto, RefDto, RefOptions, RelatedList};
-use crate::schema::{self, count_noun, FieldType, Kind, Resource};
+use crate::schema::{self, FieldType, Kind, Resource, count_noun};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 use serde_json::{Map, Value};
@@ -34,11 +34,17 @@ fn ignored_key(res: &Resource, key: &str) -> bool {
 // Reading
 
 /// Rows by id, in no particular order.
-pub async fn load_rows<C: ConnectionTrait>(conn: &C, res: &'static Resource, ids: &[i64]) -> Result<Vec<Row>, DbErr> {
+pub async fn load_rows<C: ConnectionTrait>(
+    conn: &C,
+    res: &'static Resource,
+    ids: &[i64],
+) -> Result<Vec<Row>, DbErr> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(900) {
         let mut q = Query::select();
-        q.columns(cells::columns(res)).from(res.table).and_where(Expr::col("id").is_in(chunk.to_vec()));
+        q.columns(cells::columns(res))
+            .from(res.table)
+            .and_where(Expr::col("id").is_in(chunk.to_vec()));
         for r in conn.query_all(&q).await? {
             out.push(cells::read_row(res, &r)?);
         }
@@ -46,7 +52,11 @@ pub async fn load_rows<C: ConnectionTrait>(conn: &C, res: &'static Resource, ids
     Ok(out)
 }
 
-pub async fn load_row<C: ConnectionTrait>(conn: &C, res: &'static Resource, id: i64) -> Result<Row, AppError> {
+pub async fn load_row<C: ConnectionTrait>(
+    conn: &C,
+    res: &'static Resource,
+    id: i64,
+) -> Result<Row, AppError> {
     load_rows(conn, res, &[id])
         .await?
         .pop()
@@ -66,7 +76,11 @@ struct RefCache(HashMap<Kind, HashMap<i64, RefInfo>>);
 
 impl RefCache {
     /// Load every object the rows refer to, one query per referenced type.
-    async fn load<C: ConnectionTrait>(conn: &C, res: &'static Resource, rows: &[&[Cell]]) -> Result<RefCache, DbErr> {
+    async fn load<C: ConnectionTrait>(
+        conn: &C,
+        res: &'static Resource,
+        rows: &[&[Cell]],
+    ) -> Result<RefCache, DbErr> {
         let mut wanted: BTreeMap<Kind, HashSet<i64>> = BTreeMap::new();
         for (i, f) in res.fields.iter().enumerate() {
             if let Some(k) = f.ref_kind() {
@@ -88,7 +102,10 @@ impl RefCache {
                 if let Some(s) = info.site_id.filter(|s| cache.get(Kind::Site, *s).is_none()) {
                     more.entry(Kind::Site).or_default().push(s);
                 }
-                if let Some(l) = info.location_id.filter(|l| cache.get(Kind::Location, *l).is_none()) {
+                if let Some(l) = info
+                    .location_id
+                    .filter(|l| cache.get(Kind::Location, *l).is_none())
+                {
                     more.entry(Kind::Location).or_default().push(l);
                 }
             }
@@ -101,7 +118,12 @@ impl RefCache {
         Ok(cache)
     }
 
-    async fn fetch<C: ConnectionTrait>(&mut self, conn: &C, kind: Kind, ids: Vec<i64>) -> Result<(), DbErr> {
+    async fn fetch<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+        kind: Kind,
+        ids: Vec<i64>,
+    ) -> Result<(), DbErr> {
         let target = kind.res();
         let extra: Vec<&str> = ["site_id", "location_id"]
             .into_iter()
@@ -118,8 +140,14 @@ impl RefCache {
             for r in conn.query_all(&q).await? {
                 let id: i64 = r.try_get("", "id")?;
                 let info = RefInfo {
-                    display: r.try_get::<Option<String>>("", target.title)?.unwrap_or_default(),
-                    site_id: if extra.contains(&"site_id") { r.try_get("", "site_id")? } else { None },
+                    display: r
+                        .try_get::<Option<String>>("", target.title)?
+                        .unwrap_or_default(),
+                    site_id: if extra.contains(&"site_id") {
+                        r.try_get("", "site_id")?
+                    } else {
+                        None
+                    },
                     location_id: if extra.contains(&"location_id") {
                         r.try_get("", "location_id")?
                     } else {
@@ -143,7 +171,10 @@ fn dto(res: &'static Resource, row: &Row, refs: &RefCache) -> ObjectDto {
     for (f, c) in res.fields.iter().zip(&row.cells) {
         values.insert(f.name.to_string(), c.to_json());
         if let (Some(k), Some(id)) = (f.ref_kind(), c.int()) {
-            let display = refs.get(k, id).map(|i| i.display.clone()).unwrap_or_else(|| format!("#{id}"));
+            let display = refs
+                .get(k, id)
+                .map(|i| i.display.clone())
+                .unwrap_or_else(|| format!("#{id}"));
             out_refs.insert(f.name.to_string(), RefDto { id, display });
         }
     }
@@ -159,7 +190,11 @@ fn dto(res: &'static Resource, row: &Row, refs: &RefCache) -> ObjectDto {
 }
 
 /// DTOs for rows, with referenced objects' names loaded in bulk.
-pub async fn to_dtos<C: ConnectionTrait>(conn: &C, res: &'static Resource, rows: &[Row]) -> Result<Vec<ObjectDto>, DbErr> {
+pub async fn to_dtos<C: ConnectionTrait>(
+    conn: &C,
+    res: &'static Resource,
+    rows: &[Row],
+) -> Result<Vec<ObjectDto>, DbErr> {
     let cells: Vec<&[Cell]> = rows.iter().map(|r| r.cells.as_slice()).collect();
     let refs = RefCache::load(conn, res, &cells).await?;
     Ok(rows.iter().map(|r| dto(res, r, &refs)).collect())
@@ -196,7 +231,11 @@ pub async fn list(ctx: &Ctx, res: &'static Resource, lq: &ListQuery) -> Result<L
 }
 
 /// Every id matching a query (for bulk operations and exports), in list order.
-pub async fn matching_ids(ctx: &Ctx, res: &'static Resource, lq: &ListQuery) -> Result<Vec<i64>, AppError> {
+pub async fn matching_ids(
+    ctx: &Ctx,
+    res: &'static Resource,
+    lq: &ListQuery,
+) -> Result<Vec<i64>, AppError> {
     let conn = &ctx.db.conn;
     let cond = query::condition(conn, res, lq).await?;
     let mut all = lq.clone();
@@ -211,7 +250,11 @@ pub async fn matching_ids(ctx: &Ctx, res: &'static Resource, lq: &ListQuery) -> 
         .collect::<Result<_, _>>()?)
 }
 
-async fn selection_ids(ctx: &Ctx, res: &'static Resource, sel: &Selection) -> Result<Vec<i64>, AppError> {
+async fn selection_ids(
+    ctx: &Ctx,
+    res: &'static Resource,
+    sel: &Selection,
+) -> Result<Vec<i64>, AppError> {
     match sel {
         Selection::Ids(ids) => {
             let mut ids = ids.clone();
@@ -237,7 +280,10 @@ pub async fn detail(ctx: &Ctx, res: &'static Resource, id: i64) -> Result<Object
             limit: 10,
             ..Default::default()
         };
-        lq.filters.push((rev.field.name.into(), vec![query::FilterValue::Cell(Cell::Int(id))]));
+        lq.filters.push((
+            rev.field.name.into(),
+            vec![query::FilterValue::Cell(Cell::Int(id))],
+        ));
         // Direct children only for a tree's own parent relation; descendants elsewhere.
         let page = list(ctx, rev.from, &lq).await?;
         related.push(RelatedList {
@@ -246,7 +292,11 @@ pub async fn detail(ctx: &Ctx, res: &'static Resource, id: i64) -> Result<Object
             label: if rev.from.kind == res.kind {
                 format!("Child {}", rev.from.plural)
             } else if rev.from.site_refs().count() > 1 {
-                format!("{} ({})", schema::capitalize(rev.from.plural), rev.field.label)
+                format!(
+                    "{} ({})",
+                    schema::capitalize(rev.from.plural),
+                    rev.field.label
+                )
             } else {
                 schema::capitalize(rev.from.plural)
             },
@@ -278,7 +328,9 @@ pub async fn options(ctx: &Ctx, kind: Kind, limit: u64) -> Result<RefOptions, Ap
     if site_col {
         q.column("site_id");
     }
-    q.order_by(res.title, Order::Asc).order_by("id", Order::Asc).limit(limit + 1);
+    q.order_by(res.title, Order::Asc)
+        .order_by("id", Order::Asc)
+        .limit(limit + 1);
     let rows = conn.query_all(&q).await?;
     let truncated = rows.len() as u64 > limit;
     let mut options: Vec<(RefDto, Option<i64>)> = rows
@@ -288,15 +340,26 @@ pub async fn options(ctx: &Ctx, kind: Kind, limit: u64) -> Result<RefOptions, Ap
             Ok((
                 RefDto {
                     id: r.try_get("", "id")?,
-                    display: r.try_get::<Option<String>>("", res.title)?.unwrap_or_default(),
+                    display: r
+                        .try_get::<Option<String>>("", res.title)?
+                        .unwrap_or_default(),
                 },
-                if site_col { r.try_get("", "site_id")? } else { None },
+                if site_col {
+                    r.try_get("", "site_id")?
+                } else {
+                    None
+                },
             ))
         })
         .collect::<Result<_, DbErr>>()?;
     if site_col {
         // "Rack 1 (HQ)": objects inside sites are named with their site.
-        let site_ids: Vec<i64> = options.iter().filter_map(|o| o.1).collect::<HashSet<_>>().into_iter().collect();
+        let site_ids: Vec<i64> = options
+            .iter()
+            .filter_map(|o| o.1)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         let names = names_of(conn, Kind::Site, &site_ids).await?;
         for (o, site) in &mut options {
             if let Some(n) = site.and_then(|s| names.get(&s)) {
@@ -311,14 +374,25 @@ pub async fn options(ctx: &Ctx, kind: Kind, limit: u64) -> Result<RefOptions, Ap
     })
 }
 
-async fn names_of<C: ConnectionTrait>(conn: &C, kind: Kind, ids: &[i64]) -> Result<HashMap<i64, String>, DbErr> {
+async fn names_of<C: ConnectionTrait>(
+    conn: &C,
+    kind: Kind,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, DbErr> {
     let res = kind.res();
     let mut out = HashMap::new();
     for chunk in ids.chunks(900) {
         let mut q = Query::select();
-        q.column("id").column(res.title).from(res.table).and_where(Expr::col("id").is_in(chunk.to_vec()));
+        q.column("id")
+            .column(res.title)
+            .from(res.table)
+            .and_where(Expr::col("id").is_in(chunk.to_vec()));
         for r in conn.query_all(&q).await? {
-            out.insert(r.try_get("", "id")?, r.try_get::<Option<String>>("", res.title)?.unwrap_or_default());
+            out.insert(
+                r.try_get("", "id")?,
+                r.try_get::<Option<String>>("", res.title)?
+                    .unwrap_or_default(),
+            );
         }
     }
     Ok(out)
@@ -329,7 +403,11 @@ async fn names_of<C: ConnectionTrait>(conn: &C, kind: Kind, ids: &[i64]) -> Resu
 
 /// Apply submitted values over `base` (a new object's empty cells or an existing object's),
 /// parsing each field. Errors are per field.
-fn prepare(res: &'static Resource, base: Option<&Row>, input: &Values) -> Result<Vec<Cell>, FieldErrors> {
+fn prepare(
+    res: &'static Resource,
+    base: Option<&Row>,
+    input: &Values,
+) -> Result<Vec<Cell>, FieldErrors> {
     let creating = base.is_none();
     let mut cells = match base {
         Some(r) => r.cells.clone(),
@@ -343,7 +421,10 @@ fn prepare(res: &'static Resource, base: Option<&Row>, input: &Values) -> Result
                 Err(e) => errors.entry(key.clone()).or_default().push(e),
             },
             None if ignored_key(res, key) => {}
-            None => errors.entry(key.clone()).or_default().push(format!("unknown field '{key}'")),
+            None => errors
+                .entry(key.clone())
+                .or_default()
+                .push(format!("unknown field '{key}'")),
         }
     }
     for (i, f) in res.fields.iter().enumerate() {
@@ -351,7 +432,9 @@ fn prepare(res: &'static Resource, base: Option<&Row>, input: &Values) -> Result
             continue;
         }
         match f.ty {
-            FieldType::Choice(_) if f.name == "status" && creating && !input.contains_key(f.name) => {
+            FieldType::Choice(_)
+                if f.name == "status" && creating && !input.contains_key(f.name) =>
+            {
                 cells[i] = Cell::Text("active".into());
             }
             FieldType::Int { .. } if f.name == "units" && creating => cells[i] = Cell::Int(42),
@@ -370,10 +453,17 @@ fn prepare(res: &'static Resource, base: Option<&Row>, input: &Values) -> Result
             _ => {}
         }
         if f.required && cells[i].is_null() && !errors.contains_key(f.name) {
-            errors.entry(f.name.into()).or_default().push("this field is required".into());
+            errors
+                .entry(f.name.into())
+                .or_default()
+                .push("this field is required".into());
         }
     }
-    if errors.is_empty() { Ok(cells) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(cells)
+    } else {
+        Err(errors)
+    }
 }
 
 fn add(errors: &mut FieldErrors, field: &str, msg: String) {
@@ -381,12 +471,21 @@ fn add(errors: &mut FieldErrors, field: &str, msg: String) {
 }
 
 /// Reference existence and the placement rules between sites, locations and racks.
-fn check_refs(res: &'static Resource, cells: &mut [Cell], refs: &RefCache, errors: &mut FieldErrors) {
+fn check_refs(
+    res: &'static Resource,
+    cells: &mut [Cell],
+    refs: &RefCache,
+    errors: &mut FieldErrors,
+) {
     for (i, f) in res.fields.iter().enumerate() {
-        if let (Some(k), Some(id)) = (f.ref_kind(), cells[i].int()) {
-            if refs.get(k, id).is_none() {
-                add(errors, f.name, format!("there is no {} with id {id}", k.res().singular));
-            }
+        if let (Some(k), Some(id)) = (f.ref_kind(), cells[i].int())
+            && refs.get(k, id).is_none()
+        {
+            add(
+                errors,
+                f.name,
+                format!("there is no {} with id {id}", k.res().singular),
+            );
         }
     }
     if !errors.is_empty() {
@@ -394,7 +493,9 @@ fn check_refs(res: &'static Resource, cells: &mut [Cell], refs: &RefCache, error
     }
     let site = cells::get(cells, res, "site_id").int();
     let site_name = |id: Option<i64>| {
-        id.and_then(|id| refs.get(Kind::Site, id)).map(|i| i.display.clone()).unwrap_or_default()
+        id.and_then(|id| refs.get(Kind::Site, id))
+            .map(|i| i.display.clone())
+            .unwrap_or_default()
     };
     match res.kind {
         Kind::Location => {
@@ -422,7 +523,12 @@ fn check_refs(res: &'static Resource, cells: &mut [Cell], refs: &RefCache, error
                     add(
                         errors,
                         "rack_id",
-                        format!("rack {} is in site {}, not {}", rack.display, site_name(rack.site_id), site_name(site)),
+                        format!(
+                            "rack {} is in site {}, not {}",
+                            rack.display,
+                            site_name(rack.site_id),
+                            site_name(site)
+                        ),
                     );
                 } else if let Some(rl) = rack.location_id {
                     match location {
@@ -437,7 +543,9 @@ fn check_refs(res: &'static Resource, cells: &mut [Cell], refs: &RefCache, error
                             format!(
                                 "rack {} is in location {}, not the one chosen",
                                 rack.display,
-                                refs.get(Kind::Location, rl).map(|i| i.display.as_str()).unwrap_or("?")
+                                refs.get(Kind::Location, rl)
+                                    .map(|i| i.display.as_str())
+                                    .unwrap_or("?")
                             ),
                         ),
                         _ => {}
@@ -449,7 +557,12 @@ fn check_refs(res: &'static Resource, cells: &mut [Cell], refs: &RefCache, error
                     Some(loc) if loc.site_id != site => add(
                         errors,
                         "location_id",
-                        format!("location {} is in site {}, not {}", loc.display, site_name(loc.site_id), site_name(site)),
+                        format!(
+                            "location {} is in site {}, not {}",
+                            loc.display,
+                            site_name(loc.site_id),
+                            site_name(site)
+                        ),
                     ),
                     Some(_) => {}
                     None => {}
@@ -461,7 +574,12 @@ fn check_refs(res: &'static Resource, cells: &mut [Cell], refs: &RefCache, error
 }
 
 /// A rack's location may have been filled in from its rack: make sure it is in the cache.
-async fn refresh_refs<C: ConnectionTrait>(conn: &C, res: &'static Resource, rows: &[Vec<Cell>], refs: &mut RefCache) -> Result<(), DbErr> {
+async fn refresh_refs<C: ConnectionTrait>(
+    conn: &C,
+    res: &'static Resource,
+    rows: &[Vec<Cell>],
+    refs: &mut RefCache,
+) -> Result<(), DbErr> {
     let missing: Vec<i64> = rows
         .iter()
         .filter_map(|c| cells::get(c, res, "location_id").int())
@@ -470,11 +588,14 @@ async fn refresh_refs<C: ConnectionTrait>(conn: &C, res: &'static Resource, rows
     if missing.is_empty() || res.field("location_id").is_none() {
         return Ok(());
     }
-    let rows: Vec<Vec<Cell>> = missing.iter().map(|id| {
-        let mut c = vec![Cell::Null; res.fields.len()];
-        cells::set(&mut c, res, "location_id", Cell::Int(*id));
-        c
-    }).collect();
+    let rows: Vec<Vec<Cell>> = missing
+        .iter()
+        .map(|id| {
+            let mut c = vec![Cell::Null; res.fields.len()];
+            cells::set(&mut c, res, "location_id", Cell::Int(*id));
+            c
+        })
+        .collect();
     let slices: Vec<&[Cell]> = rows.iter().map(|r| r.as_slice()).collect();
     let extra = RefCache::load(conn, res, &slices).await?;
     for (k, m) in extra.0 {
@@ -484,20 +605,33 @@ async fn refresh_refs<C: ConnectionTrait>(conn: &C, res: &'static Resource, rows
 }
 
 /// A tree object cannot sit beneath itself.
-async fn check_cycle<C: ConnectionTrait>(conn: &C, res: &'static Resource, id: i64, parent: Option<i64>) -> Result<Option<String>, DbErr> {
+async fn check_cycle<C: ConnectionTrait>(
+    conn: &C,
+    res: &'static Resource,
+    id: i64,
+    parent: Option<i64>,
+) -> Result<Option<String>, DbErr> {
     let mut cur = parent;
     let mut depth = 0;
     while let Some(p) = cur {
         if p == id {
-            return Ok(Some(format!("a {} cannot be placed beneath itself", res.singular)));
+            return Ok(Some(format!(
+                "a {} cannot be placed beneath itself",
+                res.singular
+            )));
         }
         depth += 1;
         if depth > 1000 {
             break;
         }
         let mut q = Query::select();
-        q.column("parent_id").from(res.table).and_where(Expr::col("id").eq(p));
-        cur = conn.query_one(&q).await?.and_then(|r| r.try_get::<Option<i64>>("", "parent_id").ok().flatten());
+        q.column("parent_id")
+            .from(res.table)
+            .and_where(Expr::col("id").eq(p));
+        cur = conn
+            .query_one(&q)
+            .await?
+            .and_then(|r| r.try_get::<Option<i64>>("", "parent_id").ok().flatten());
     }
     Ok(None)
 }
@@ -513,7 +647,12 @@ async fn check_unique<C: ConnectionTrait>(
         let idx: Vec<usize> = u
             .fields
             .iter()
-            .map(|n| res.fields.iter().position(|f| f.name == *n).expect("unique field"))
+            .map(|n| {
+                res.fields
+                    .iter()
+                    .position(|f| f.name == *n)
+                    .expect("unique field")
+            })
             .collect();
         let last = *idx.last().expect("unique has fields");
         let key = |cells: &[Cell]| -> Vec<Cell> { idx.iter().map(|&i| cells[i].fold()).collect() };
@@ -525,7 +664,11 @@ async fn check_unique<C: ConnectionTrait>(
                 continue;
             }
             if let Some(first) = seen.insert(key(cells), n) {
-                add(&mut errors[n], u.field, format!("{message} (element {first} of this request)"));
+                add(
+                    &mut errors[n],
+                    u.field,
+                    format!("{message} (element {first} of this request)"),
+                );
             }
         }
         // Against the database: look up by the last field (indexed as lower(field)).
@@ -539,18 +682,23 @@ async fn check_unique<C: ConnectionTrait>(
         let mut existing: HashMap<Vec<Cell>, i64> = HashMap::new();
         for chunk in wanted.chunks(500) {
             let mut q = Query::select();
-            q.column("id").columns(u.fields.iter().copied()).from(res.table).and_where(
-                Expr::expr(Func::lower(Expr::col(last_name))).is_in(chunk.iter().cloned()),
-            );
+            q.column("id")
+                .columns(u.fields.iter().copied())
+                .from(res.table)
+                .and_where(
+                    Expr::expr(Func::lower(Expr::col(last_name))).is_in(chunk.iter().cloned()),
+                );
             for r in conn.query_all(&q).await? {
                 let id: i64 = r.try_get("", "id")?;
                 let mut k = vec![];
                 for &i in &idx {
                     let f = &res.fields[i];
                     k.push(if f.is_int() {
-                        r.try_get::<Option<i64>>("", f.name)?.map_or(Cell::Null, Cell::Int)
+                        r.try_get::<Option<i64>>("", f.name)?
+                            .map_or(Cell::Null, Cell::Int)
                     } else {
-                        r.try_get::<Option<String>>("", f.name)?.map_or(Cell::Null, |s| Cell::Text(s.to_lowercase()))
+                        r.try_get::<Option<String>>("", f.name)?
+                            .map_or(Cell::Null, |s| Cell::Text(s.to_lowercase()))
                     });
                 }
                 existing.insert(k, id);
@@ -560,10 +708,11 @@ async fn check_unique<C: ConnectionTrait>(
             if cells[last].is_null() {
                 continue;
             }
-            if let Some(other) = existing.get(&key(cells)) {
-                if Some(*other) != *self_id && !errors[n].contains_key(u.field) {
-                    add(&mut errors[n], u.field, message.clone());
-                }
+            if let Some(other) = existing.get(&key(cells))
+                && Some(*other) != *self_id
+                && !errors[n].contains_key(u.field)
+            {
+                add(&mut errors[n], u.field, message.clone());
             }
         }
     }
@@ -574,17 +723,30 @@ async fn check_unique<C: ConnectionTrait>(
 // Writing
 
 /// Create one object.
-pub async fn create(ctx: &Ctx, res: &'static Resource, input: Values) -> Result<ObjectDto, AppError> {
-    create_many(ctx, res, vec![input]).await.map(|mut v| v.remove(0)).map_err(|e| match e {
-        // A single object's errors are its own, not "element 0"'s.
-        AppError::Invalid { items, .. } if items.len() == 1 => AppError::fields(items[0].fields.clone()),
-        e => e,
-    })
+pub async fn create(
+    ctx: &Ctx,
+    res: &'static Resource,
+    input: Values,
+) -> Result<ObjectDto, AppError> {
+    create_many(ctx, res, vec![input])
+        .await
+        .map(|mut v| v.remove(0))
+        .map_err(|e| match e {
+            // A single object's errors are its own, not "element 0"'s.
+            AppError::Invalid { items, .. } if items.len() == 1 => {
+                AppError::fields(items[0].fields.clone())
+            }
+            e => e,
+        })
 }
 
 /// Create several objects in one transaction: all of them or none. Errors name the index of
 /// each failing element.
-pub async fn create_many(ctx: &Ctx, res: &'static Resource, inputs: Vec<Values>) -> Result<Vec<ObjectDto>, AppError> {
+pub async fn create_many(
+    ctx: &Ctx,
+    res: &'static Resource,
+    inputs: Vec<Values>,
+) -> Result<Vec<ObjectDto>, AppError> {
     ctx.require_write(&format!("create {}", res.plural))?;
     if inputs.is_empty() {
         return Ok(vec![]);
@@ -616,8 +778,12 @@ pub async fn create_many(ctx: &Ctx, res: &'static Resource, inputs: Vec<Values>)
         cols.push("updated_at");
         ins.into_table(res.table).columns(cols);
         for (_, cells) in chunk {
-            let mut vals: Vec<sea_orm::sea_query::SimpleExpr> =
-                res.fields.iter().zip(cells).map(|(f, c)| c.to_sql(f).into()).collect();
+            let mut vals: Vec<sea_orm::sea_query::SimpleExpr> = res
+                .fields
+                .iter()
+                .zip(cells)
+                .map(|(f, c)| c.to_sql(f).into())
+                .collect();
             vals.push(t.into());
             vals.push(t.into());
             ins.values_panic(vals);
@@ -676,10 +842,11 @@ async fn validate_batch<C: ConnectionTrait>(
     refresh_refs(conn, res, &all, &mut refs).await?;
     if res.tree {
         for (n, (id, cells)) in rows.iter().enumerate() {
-            if let (Some(id), true) = (id, errors[n].is_empty()) {
-                if let Some(e) = check_cycle(conn, res, *id, cells::get(cells, res, "parent_id").int()).await? {
-                    add(&mut errors[n], "parent_id", e);
-                }
+            if let (Some(id), true) = (id, errors[n].is_empty())
+                && let Some(e) =
+                    check_cycle(conn, res, *id, cells::get(cells, res, "parent_id").int()).await?
+            {
+                add(&mut errors[n], "parent_id", e);
             }
         }
     }
@@ -714,14 +881,23 @@ fn fail_on_errors(res: &Resource, errors: &[FieldErrors], total: usize) -> Resul
     };
     Err(AppError::Invalid {
         message,
-        fields: if total == 1 { items[0].fields.clone() } else { FieldErrors::new() },
+        fields: if total == 1 {
+            items[0].fields.clone()
+        } else {
+            FieldErrors::new()
+        },
         items,
         values: BTreeMap::new(),
     })
 }
 
 /// Change fields of one object (`PATCH` semantics: absent keys keep their values).
-pub async fn update(ctx: &Ctx, res: &'static Resource, id: i64, patch: Values) -> Result<ObjectDto, AppError> {
+pub async fn update(
+    ctx: &Ctx,
+    res: &'static Resource,
+    id: i64,
+    patch: Values,
+) -> Result<ObjectDto, AppError> {
     ctx.require_write(&format!("change {}", res.plural))?;
     let _gate = ctx.db.write_gate().await;
     let conn = &ctx.db.conn;
@@ -739,6 +915,9 @@ pub async fn update(ctx: &Ctx, res: &'static Resource, id: i64, patch: Values) -
     Ok(to_dtos(conn, res, &updated).await?.remove(0))
 }
 
+/// The new values of some columns, and the rows that take them.
+type UpdateGroup = (Vec<(usize, Cell)>, Vec<i64>);
+
 /// Store changed cells and log them; rows whose values did not change are left alone.
 async fn write_updates<C: ConnectionTrait>(
     conn: &C,
@@ -750,7 +929,7 @@ async fn write_updates<C: ConnectionTrait>(
     let mut changes = vec![];
     let mut out = vec![];
     // Group rows with the same new values in the same columns into one UPDATE.
-    let mut groups: BTreeMap<Vec<(usize, String)>, (Vec<(usize, Cell)>, Vec<i64>)> = BTreeMap::new();
+    let mut groups: BTreeMap<Vec<(usize, String)>, UpdateGroup> = BTreeMap::new();
     for (old, new) in pairs {
         let changed: Vec<(usize, Cell)> = old
             .cells
@@ -764,8 +943,13 @@ async fn write_updates<C: ConnectionTrait>(
             out.push(old);
             continue;
         }
-        let key = changed.iter().map(|(i, c)| (*i, format!("{c:?}"))).collect();
-        let entry = groups.entry(key).or_insert_with(|| (changed.clone(), vec![]));
+        let key = changed
+            .iter()
+            .map(|(i, c)| (*i, format!("{c:?}")))
+            .collect();
+        let entry = groups
+            .entry(key)
+            .or_insert_with(|| (changed.clone(), vec![]));
         entry.1.push(old.id);
         let after = Row {
             id: old.id,
@@ -800,14 +984,24 @@ async fn write_updates<C: ConnectionTrait>(
 }
 
 /// Apply the same change to many objects: all of them or none.
-pub async fn bulk_update(ctx: &Ctx, res: &'static Resource, sel: &Selection, patch: Values) -> Result<usize, AppError> {
+pub async fn bulk_update(
+    ctx: &Ctx,
+    res: &'static Resource,
+    sel: &Selection,
+    patch: Values,
+) -> Result<usize, AppError> {
     ctx.require_write(&format!("change {}", res.plural))?;
     for key in patch.keys() {
         if res.field(key).is_none() {
             return Err(AppError::field(key, format!("unknown field '{key}'")));
         }
-        if matches!(key.as_str(), "name" | "slug" | "circuit_id" | "asset_tag") && patch[key] != Value::Null {
-            return Err(AppError::field(key, "must be unique, so it cannot be set on many objects at once"));
+        if matches!(key.as_str(), "name" | "slug" | "circuit_id" | "asset_tag")
+            && patch[key] != Value::Null
+        {
+            return Err(AppError::field(
+                key,
+                "must be unique, so it cannot be set on many objects at once",
+            ));
         }
     }
     if patch.is_empty() {
@@ -867,13 +1061,23 @@ pub async fn bulk_update(ctx: &Ctx, res: &'static Resource, sel: &Selection, pat
     }
     let txn = conn.begin().await?;
     let n = old.len();
-    write_updates(&txn, ctx, res, old.into_iter().zip(rows.into_iter().map(|r| r.1)).collect()).await?;
+    write_updates(
+        &txn,
+        ctx,
+        res,
+        old.into_iter().zip(rows.into_iter().map(|r| r.1)).collect(),
+    )
+    .await?;
     txn.commit().await?;
     Ok(n)
 }
 
 /// For each object, what points at it: "site HQ has 12 devices and 2 locations".
-async fn blockers<C: ConnectionTrait>(conn: &C, res: &'static Resource, rows: &[Row]) -> Result<Vec<String>, DbErr> {
+async fn blockers<C: ConnectionTrait>(
+    conn: &C,
+    res: &'static Resource,
+    rows: &[Row],
+) -> Result<Vec<String>, DbErr> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let deleting: HashSet<i64> = ids.iter().copied().collect();
     // object id → (resource index, count)
@@ -896,7 +1100,10 @@ async fn blockers<C: ConnectionTrait>(conn: &C, res: &'static Resource, rows: &[
                 let n: i64 = r.try_get_by_index(1)?;
                 if n > 0 && deleting.contains(&target) {
                     let list = counts.entry(target).or_default();
-                    match list.iter_mut().find(|(r, s, _)| r.kind == rev.from.kind && *s == self_ref) {
+                    match list
+                        .iter_mut()
+                        .find(|(r, s, _)| r.kind == rev.from.kind && *s == self_ref)
+                    {
                         Some(e) => e.2 += n as u64,
                         None => list.push((rev.from, self_ref, n as u64)),
                     }
@@ -911,13 +1118,22 @@ async fn blockers<C: ConnectionTrait>(conn: &C, res: &'static Resource, rows: &[
                 .iter()
                 .map(|(from, self_ref, n)| {
                     if *self_ref {
-                        format!("{} child {}", n, if *n == 1 { from.singular } else { from.plural })
+                        format!(
+                            "{} child {}",
+                            n,
+                            if *n == 1 { from.singular } else { from.plural }
+                        )
                     } else {
                         count_noun(*n, from)
                     }
                 })
                 .collect();
-            out.push(format!("{} {} has {}", res.singular, r.title(res), join_and(&parts)));
+            out.push(format!(
+                "{} {} has {}",
+                res.singular,
+                r.title(res),
+                join_and(&parts)
+            ));
         }
     }
     Ok(out)
@@ -934,11 +1150,17 @@ fn join_and(parts: &[String]) -> String {
 pub async fn delete(ctx: &Ctx, res: &'static Resource, id: i64) -> Result<(), AppError> {
     ctx.require_write(&format!("delete {}", res.plural))?;
     load_row(&ctx.db.conn, res, id).await?;
-    bulk_delete(ctx, res, &Selection::Ids(vec![id])).await.map(|_| ())
+    bulk_delete(ctx, res, &Selection::Ids(vec![id]))
+        .await
+        .map(|_| ())
 }
 
 /// Delete objects unless something points at them; the message names what does.
-pub async fn bulk_delete(ctx: &Ctx, res: &'static Resource, sel: &Selection) -> Result<usize, AppError> {
+pub async fn bulk_delete(
+    ctx: &Ctx,
+    res: &'static Resource,
+    sel: &Selection,
+) -> Result<usize, AppError> {
     ctx.require_write(&format!("delete {}", res.plural))?;
     let ids = selection_ids(ctx, res, sel).await?;
     if ids.is_empty() {
@@ -958,13 +1180,19 @@ pub async fn bulk_delete(ctx: &Ctx, res: &'static Resource, sel: &Selection) -> 
         let msg = if rows.len() == 1 {
             format!("Cannot delete: {}.", shown.join("; "))
         } else {
-            format!("Cannot delete {n} of the {} selected {}: {}. Nothing was deleted.", rows.len(), res.plural, shown.join("; "))
+            format!(
+                "Cannot delete {n} of the {} selected {}: {}. Nothing was deleted.",
+                rows.len(),
+                res.plural,
+                shown.join("; ")
+            )
         };
         return Err(AppError::Conflict(msg));
     }
     for chunk in ids.chunks(900) {
         let mut del = Query::delete();
-        del.from_table(res.table).and_where(Expr::col("id").is_in(chunk.to_vec()));
+        del.from_table(res.table)
+            .and_where(Expr::col("id").is_in(chunk.to_vec()));
         txn.execute(&del).await?;
     }
     let changes = rows
@@ -989,7 +1217,12 @@ pub async fn counts<C: ConnectionTrait>(conn: &C) -> Result<Vec<(Kind, u64)>, Db
     for r in schema::RESOURCES {
         let mut q = Query::select();
         q.expr(Expr::col("id").count()).from(r.table);
-        let n: i64 = conn.query_one(&q).await?.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+        let n: i64 = conn
+            .query_one(&q)
+            .await?
+            .map(|r| r.try_get_by_index(0))
+            .transpose()?
+            .unwrap_or(0);
         out.push((r.kind, n as u64));
     }
     Ok(out)

@@ -36,7 +36,10 @@ pub enum FilterValue {
 
 impl ListQuery {
     /// Parse query pairs. Unknown keys and bad values are errors, not silently ignored.
-    pub fn parse(res: &'static Resource, pairs: &[(String, String)]) -> Result<ListQuery, AppError> {
+    pub fn parse(
+        res: &'static Resource,
+        pairs: &[(String, String)],
+    ) -> Result<ListQuery, AppError> {
         let mut lq = ListQuery {
             limit: DEFAULT_LIMIT,
             ..Default::default()
@@ -62,7 +65,9 @@ impl ListQuery {
                             .or_else(|| res.field(&format!("{name}_id")).filter(|f| f.is_ref()));
                         match field {
                             Some(f) => lq.ordering.push((f, desc)),
-                            None => push(&mut errors, "ordering", format!("cannot order by '{name}'")),
+                            None => {
+                                push(&mut errors, "ordering", format!("cannot order by '{name}'"))
+                            }
                         }
                     }
                 }
@@ -70,7 +75,11 @@ impl ListQuery {
                     if !v.is_empty() {
                         match v.parse::<u64>() {
                             Ok(n) if (1..=MAX_LIMIT).contains(&n) => lq.limit = n,
-                            _ => push(&mut errors, "limit", format!("must be a number from 1 to {MAX_LIMIT}")),
+                            _ => push(
+                                &mut errors,
+                                "limit",
+                                format!("must be a number from 1 to {MAX_LIMIT}"),
+                            ),
                         }
                     }
                 }
@@ -78,7 +87,11 @@ impl ListQuery {
                     if !v.is_empty() {
                         match v.parse::<u64>() {
                             Ok(n) => lq.offset = n,
-                            _ => push(&mut errors, "offset", "must be a number of 0 or more".into()),
+                            _ => push(
+                                &mut errors,
+                                "offset",
+                                "must be a number of 0 or more".into(),
+                            ),
                         }
                     }
                 }
@@ -136,7 +149,11 @@ fn filter_field(res: &'static Resource, key: &str) -> Option<&'static Field> {
 }
 
 /// Ids of the given objects and everything beneath them in a tree table.
-pub async fn descendants<C: ConnectionTrait>(conn: &C, table: &str, ids: &[i64]) -> Result<Vec<i64>, DbErr> {
+pub async fn descendants<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    ids: &[i64],
+) -> Result<Vec<i64>, DbErr> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
@@ -229,7 +246,10 @@ pub async fn condition<C: ConnectionTrait>(
         }
         if key == "ancestor_id" {
             let ids = descendants(conn, t, &ints(vals)).await?;
-            let ids: Vec<i64> = ids.into_iter().filter(|i| !ints(vals).contains(i)).collect();
+            let ids: Vec<i64> = ids
+                .into_iter()
+                .filter(|i| !ints(vals).contains(i))
+                .collect();
             cond = cond.add(Expr::col((t, "id")).is_in(ids));
             continue;
         }
@@ -237,14 +257,15 @@ pub async fn condition<C: ConnectionTrait>(
             let (null, mut sqlvals) = cells_to_sql(field, vals);
             // A filter on a tree reference takes in everything beneath (except a tree's own
             // parent filter, which means direct children).
-            if let FieldType::Ref(k) = field.ty {
-                if k.res().tree && !(res.tree && key == "parent_id") {
-                    sqlvals = descendants(conn, k.res().table, &ints(vals))
-                        .await?
-                        .into_iter()
-                        .map(Into::into)
-                        .collect();
-                }
+            if let FieldType::Ref(k) = field.ty
+                && k.res().tree
+                && !(res.tree && key == "parent_id")
+            {
+                sqlvals = descendants(conn, k.res().table, &ints(vals))
+                    .await?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect();
             }
             let col = if field.is_int() || matches!(field.ty, FieldType::Choice(_)) {
                 Expr::col((t, field.name))
@@ -273,9 +294,15 @@ pub async fn condition<C: ConnectionTrait>(
                 let kind = site_field.ref_kind().expect("reference");
                 let ids = descendants(conn, kind.res().table, &ints(vals)).await?;
                 let mut sub = Query::select();
-                sub.column("id").from(SITE.table).and_where(Expr::col(site_field.name).is_in(ids));
+                sub.column("id")
+                    .from(SITE.table)
+                    .and_where(Expr::col(site_field.name).is_in(ids));
                 let rows = conn.query_all(&sub).await?;
-                Some(rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect::<Result<_, _>>()?)
+                Some(
+                    rows.iter()
+                        .map(|r| r.try_get_by_index::<i64>(0))
+                        .collect::<Result<_, _>>()?,
+                )
             }
         };
         for sref in res.site_refs() {
@@ -298,7 +325,8 @@ pub async fn condition<C: ConnectionTrait>(
         }
         for name in res.search_exact {
             let field = res.field(name).expect("search field");
-            if let Ok(Cell::Text(v)) = validate::parse(field, &serde_json::Value::String(q.clone())) {
+            if let Ok(Cell::Text(v)) = validate::parse(field, &serde_json::Value::String(q.clone()))
+            {
                 any = any.add(Expr::col((t, *name)).eq(v));
             }
         }
@@ -416,7 +444,11 @@ mod tests {
 
     #[test]
     fn rejects_unknown_and_bad_values() {
-        let e = ListQuery::parse(&DEVICE, &p("colour=red&status=nope&limit=5000&ordering=bogus")).unwrap_err();
+        let e = ListQuery::parse(
+            &DEVICE,
+            &p("colour=red&status=nope&limit=5000&ordering=bogus"),
+        )
+        .unwrap_err();
         let f = e.field_errors();
         assert!(f.contains_key("colour"));
         assert!(f.contains_key("status"));

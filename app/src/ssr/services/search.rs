@@ -1,8 +1,8 @@
 //! The global search box: objects of every type by name, serial, asset tag, IP or MAC.
 
+use super::Ctx;
 use super::objects;
 use super::query::ListQuery;
-use super::Ctx;
 use crate::error::AppError;
 use crate::model::SearchGroup;
 use crate::schema::RESOURCES;

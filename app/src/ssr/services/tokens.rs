@@ -2,13 +2,15 @@
 //! hash with a short prefix for recognition; a request with the token acts as its owner.
 
 use super::changelog::{self, Action, Change};
-use super::{fmt_time, now, users, Actor, Ctx};
+use super::{Actor, Ctx, fmt_time, now, users};
 use crate::error::AppError;
 use crate::model::{NewToken, TokenDto};
 use crate::ssr::db::Db;
 use crate::ssr::entities::{api_token, user};
 use rand::Rng;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -119,8 +121,13 @@ pub async fn get(ctx: &Ctx, id: i64) -> Result<TokenDto, AppError> {
     if ctx.actor.user_id != Some(t.user_id) {
         ctx.require_admin("see other users' tokens")?;
     }
-    let owner = user::Entity::find_by_id(t.user_id).one(&ctx.db.conn).await?;
-    Ok(dto(&t, owner.as_ref().map(|u| u.username.as_str()).unwrap_or("?")))
+    let owner = user::Entity::find_by_id(t.user_id)
+        .one(&ctx.db.conn)
+        .await?;
+    Ok(dto(
+        &t,
+        owner.as_ref().map(|u| u.username.as_str()).unwrap_or("?"),
+    ))
 }
 
 pub async fn revoke(ctx: &Ctx, id: i64) -> Result<(), AppError> {
@@ -167,7 +174,9 @@ pub async fn resolve(db: &Db, secret: &str) -> Result<Option<Actor>, AppError> {
         return Ok(None);
     };
     // Record use, at most once a minute per token to spare the database.
-    let stale = t.last_used_at.is_none_or(|at| now() - at > chrono::Duration::minutes(1));
+    let stale = t
+        .last_used_at
+        .is_none_or(|at| now() - at > chrono::Duration::minutes(1));
     if stale {
         let _gate = db.write_gate().await;
         let mut am: api_token::ActiveModel = t.into();

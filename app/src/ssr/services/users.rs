@@ -2,16 +2,17 @@
 //! without password hashes; the last active admin cannot be removed or demoted.
 
 use super::changelog::{self, Action, Change};
-use super::{fmt_time, now, Actor, Ctx};
+use super::{Actor, Ctx, fmt_time, now};
 use crate::error::{AppError, FieldErrors};
 use crate::model::{Role, UserDto};
 use crate::ssr::auth::{self, throttle};
 use crate::ssr::db::Db;
 use crate::ssr::entities::{api_token, user};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use serde_json::json;
 
 pub const MIN_PASSWORD: usize = 8;
@@ -42,7 +43,8 @@ pub fn actor_of(m: &user::Model) -> Actor {
 fn check_username(u: &str, errors: &mut FieldErrors) {
     let ok = !u.is_empty()
         && u.len() <= 64
-        && u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
     if !ok {
         errors
             .entry("username".into())
@@ -58,7 +60,10 @@ fn check_password(p: &str, errors: &mut FieldErrors) {
             .or_default()
             .push(format!("at least {MIN_PASSWORD} characters"));
     } else if p.len() > 1024 {
-        errors.entry("password".into()).or_default().push("at most 1024 characters".into());
+        errors
+            .entry("password".into())
+            .or_default()
+            .push("at most 1024 characters".into());
     }
 }
 
@@ -73,10 +78,15 @@ pub async fn find_active(db: &Db, id: i64) -> Result<Option<user::Model>, AppErr
         .await?)
 }
 
-async fn by_name<C: sea_orm::ConnectionTrait>(conn: &C, username: &str) -> Result<Option<user::Model>, AppError> {
+async fn by_name<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    username: &str,
+) -> Result<Option<user::Model>, AppError> {
     // Usernames are unique ignoring case.
     let all = user::Entity::find()
-        .filter(Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(username.to_lowercase()))
+        .filter(
+            Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(username.to_lowercase()),
+        )
         .one(conn)
         .await?;
     Ok(all)
@@ -95,7 +105,10 @@ async fn insert<C: sea_orm::ConnectionTrait>(
     check_username(username, &mut errors);
     check_password(password, &mut errors);
     if errors.is_empty() && by_name(conn, username).await?.is_some() {
-        errors.entry("username".into()).or_default().push("this username is taken".into());
+        errors
+            .entry("username".into())
+            .or_default()
+            .push("this username is taken".into());
     }
     if !errors.is_empty() {
         return Err(AppError::fields(errors));
@@ -133,11 +146,18 @@ async fn insert<C: sea_orm::ConnectionTrait>(
 }
 
 /// The one-time "create the first admin": refused once any user exists.
-pub async fn setup_first_admin(db: &Db, username: &str, password: &str, request_id: &str) -> Result<Actor, AppError> {
+pub async fn setup_first_admin(
+    db: &Db,
+    username: &str,
+    password: &str,
+    request_id: &str,
+) -> Result<Actor, AppError> {
     let _gate = db.write_gate().await;
     let txn = db.conn.begin().await?;
     if user::Entity::find().count(&txn).await? > 0 {
-        return Err(AppError::Conflict("Census already has users; sign in instead.".into()));
+        return Err(AppError::Conflict(
+            "Census already has users; sign in instead.".into(),
+        ));
     }
     let ctx = Ctx::new(db.clone(), Actor::system(username.trim()), request_id);
     let m = insert(&txn, Some(&ctx), username, password, Role::Admin).await?;
@@ -146,7 +166,12 @@ pub async fn setup_first_admin(db: &Db, username: &str, password: &str, request_
 }
 
 /// Check a username and password, with throttling per username and client address.
-pub async fn authenticate(db: &Db, username: &str, password: &str, client_addr: &str) -> Result<Actor, AppError> {
+pub async fn authenticate(
+    db: &Db,
+    username: &str,
+    password: &str,
+    client_addr: &str,
+) -> Result<Actor, AppError> {
     let username = username.trim();
     if username.is_empty() || password.is_empty() {
         let mut f = FieldErrors::new();
@@ -161,7 +186,10 @@ pub async fn authenticate(db: &Db, username: &str, password: &str, client_addr: 
     throttle::check(db, username, client_addr).await?;
     let found = by_name(&db.conn, username).await?;
     let ok = match &found {
-        Some(u) => u.is_active && auth::verify_password(password.to_string(), u.password_hash.clone()).await,
+        Some(u) => {
+            u.is_active
+                && auth::verify_password(password.to_string(), u.password_hash.clone()).await
+        }
         None => {
             auth::verify_nothing(password.to_string()).await;
             false
@@ -170,7 +198,9 @@ pub async fn authenticate(db: &Db, username: &str, password: &str, client_addr: 
     if !ok {
         throttle::record_failure(db, username, client_addr).await?;
         tracing::info!(username, client_addr, "failed sign-in");
-        return Err(AppError::invalid("The username or password is not correct."));
+        return Err(AppError::invalid(
+            "The username or password is not correct.",
+        ));
     }
     let u = found.expect("checked");
     throttle::clear(db, username).await?;
@@ -205,7 +235,12 @@ pub async fn get(ctx: &Ctx, id: i64) -> Result<UserDto, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("There is no user with id {id}.")))
 }
 
-pub async fn create(ctx: &Ctx, username: &str, password: &str, role: Role) -> Result<UserDto, AppError> {
+pub async fn create(
+    ctx: &Ctx,
+    username: &str,
+    password: &str,
+    role: Role,
+) -> Result<UserDto, AppError> {
     ctx.require_admin("manage users")?;
     let _gate = ctx.db.write_gate().await;
     let txn = ctx.db.conn.begin().await?;
@@ -222,7 +257,10 @@ pub struct UserPatch {
     pub password: Option<String>,
 }
 
-async fn other_active_admins<C: sea_orm::ConnectionTrait>(conn: &C, except: i64) -> Result<u64, AppError> {
+async fn other_active_admins<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    except: i64,
+) -> Result<u64, AppError> {
     Ok(user::Entity::find()
         .filter(user::Column::Role.eq("admin"))
         .filter(user::Column::IsActive.eq(true))
@@ -294,9 +332,15 @@ pub async fn update(ctx: &Ctx, id: i64, patch: UserPatch) -> Result<UserDto, App
 /// A user changes their own password, proving the current one.
 pub async fn change_own_password(ctx: &Ctx, current: &str, new: &str) -> Result<(), AppError> {
     let id = ctx.actor.user_id.ok_or(AppError::Unauthorized)?;
-    let u = user::Entity::find_by_id(id).one(&ctx.db.conn).await?.ok_or(AppError::Unauthorized)?;
+    let u = user::Entity::find_by_id(id)
+        .one(&ctx.db.conn)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     if !auth::verify_password(current.to_string(), u.password_hash.clone()).await {
-        return Err(AppError::field("current_password", "this is not your current password"));
+        return Err(AppError::field(
+            "current_password",
+            "this is not your current password",
+        ));
     }
     let mut errors = FieldErrors::new();
     check_password(new, &mut errors);
@@ -334,7 +378,9 @@ pub async fn change_own_password(ctx: &Ctx, current: &str, new: &str) -> Result<
 pub async fn delete(ctx: &Ctx, id: i64) -> Result<(), AppError> {
     ctx.require_admin("manage users")?;
     if ctx.actor.user_id == Some(id) {
-        return Err(AppError::Conflict("You cannot delete your own account.".into()));
+        return Err(AppError::Conflict(
+            "You cannot delete your own account.".into(),
+        ));
     }
     let _gate = ctx.db.write_gate().await;
     let txn = ctx.db.conn.begin().await?;
@@ -343,7 +389,9 @@ pub async fn delete(ctx: &Ctx, id: i64) -> Result<(), AppError> {
         .await?
         .ok_or_else(|| AppError::NotFound(format!("There is no user with id {id}.")))?;
     if old.role == "admin" && old.is_active && other_active_admins(&txn, id).await? == 0 {
-        return Err(AppError::Conflict("This is the only active admin; it cannot be deleted.".into()));
+        return Err(AppError::Conflict(
+            "This is the only active admin; it cannot be deleted.".into(),
+        ));
     }
     // The user's tokens go with them.
     api_token::Entity::delete_many()

@@ -53,7 +53,9 @@ pub fn parse(field: &Field, v: &Value) -> Result<Cell, String> {
             Ok(Cell::Text(text))
         }
         FieldType::Int { min, max } => {
-            let n: i64 = text.parse().map_err(|_| "expected a whole number".to_string())?;
+            let n: i64 = text
+                .parse()
+                .map_err(|_| "expected a whole number".to_string())?;
             if n < min || n > max {
                 return Err(format!("must be between {min} and {max}"));
             }
@@ -131,7 +133,12 @@ pub fn slugify(name: &str, max_len: usize) -> String {
         }
     }
     let trimmed = out.trim_end_matches('-');
-    trimmed.chars().take(max_len).collect::<String>().trim_end_matches('-').to_string()
+    trimmed
+        .chars()
+        .take(max_len)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 /// Accepts `00:11:22:33:44:55`, `00-11-22-33-44-55`, `0011.2233.4455`, `001122334455` in any
@@ -190,7 +197,11 @@ mod tests {
             "001122AABBCC",
             " 00:11:22:aa:bb:cc ",
         ] {
-            assert_eq!(normalize_mac(s).as_deref(), Some("00:11:22:aa:bb:cc"), "{s}");
+            assert_eq!(
+                normalize_mac(s).as_deref(),
+                Some("00:11:22:aa:bb:cc"),
+                "{s}"
+            );
         }
         for s in [
             "00:11:22:33:44",
@@ -208,18 +219,38 @@ mod tests {
     #[test]
     fn fields_parse_and_normalise() {
         let j = |s: &str| Value::String(s.into());
-        assert_eq!(parse(dev("mac_address"), &j("0011.2233.4455")).unwrap(), Cell::Text("00:11:22:33:44:55".into()));
-        assert!(parse(dev("mac_address"), &j("zz")).unwrap_err().contains("MAC"));
-        assert_eq!(parse(dev("primary_ipv4"), &j("10.0.0.1")).unwrap(), Cell::Text("10.0.0.1".into()));
+        assert_eq!(
+            parse(dev("mac_address"), &j("0011.2233.4455")).unwrap(),
+            Cell::Text("00:11:22:33:44:55".into())
+        );
+        assert!(
+            parse(dev("mac_address"), &j("zz"))
+                .unwrap_err()
+                .contains("MAC")
+        );
+        assert_eq!(
+            parse(dev("primary_ipv4"), &j("10.0.0.1")).unwrap(),
+            Cell::Text("10.0.0.1".into())
+        );
         assert!(parse(dev("primary_ipv4"), &j("10.0.0.300")).is_err());
         assert!(parse(dev("primary_ipv4"), &j("::1")).is_err());
         assert_eq!(
             parse(dev("primary_ipv6"), &j("2001:DB8:0:0::1")).unwrap(),
             Cell::Text("2001:db8::1".into())
         );
-        assert_eq!(parse(dev("status"), &j("Active")).unwrap(), Cell::Text("active".into()));
-        assert!(parse(dev("status"), &j("broken")).unwrap_err().contains("offline"));
-        assert_eq!(parse(dev("site_id"), &serde_json::json!(5)).unwrap(), Cell::Int(5));
+        assert_eq!(
+            parse(dev("status"), &j("Active")).unwrap(),
+            Cell::Text("active".into())
+        );
+        assert!(
+            parse(dev("status"), &j("broken"))
+                .unwrap_err()
+                .contains("offline")
+        );
+        assert_eq!(
+            parse(dev("site_id"), &serde_json::json!(5)).unwrap(),
+            Cell::Int(5)
+        );
         assert!(parse(dev("site_id"), &j("HQ")).is_err());
         assert!(parse(dev("site_id"), &serde_json::json!(-1)).is_err());
         assert_eq!(parse(dev("name"), &j("  ")).unwrap(), Cell::Null);
