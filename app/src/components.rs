@@ -6,15 +6,15 @@ use crate::error::{AppError, FieldErrors};
 use crate::model::{ChangeDto, Me, ObjectDto, RefOptions};
 use crate::schema::{Field, FieldType, Kind};
 use leptos::prelude::*;
+use leptos_router::components::Form;
 use leptos_router::params::ParamsMap;
 
-/// The signed-in user, provided by the layout once known.
-pub fn use_me() -> Option<Me> {
-    use_context::<Me>()
-}
+/// The signed-in user, loaded once by the layout; pages await it inside their `Suspend`.
+#[derive(Clone, Copy)]
+pub struct MeResource(pub Resource<Result<Option<Me>, AppError>>);
 
-pub fn can_write() -> bool {
-    use_me().is_some_and(|m| m.role.can_write())
+pub fn me_resource() -> Resource<Result<Option<Me>, AppError>> {
+    expect_context::<MeResource>().0
 }
 
 /// Set the HTTP status of the page being rendered on the server (no-op in the browser).
@@ -132,7 +132,8 @@ pub fn FieldValue(field: &'static Field, obj: ObjectDto) -> impl IntoView {
 pub fn with_params(params: &ParamsMap, set: &[(&str, Option<String>)]) -> String {
     let mut out: Vec<(String, String)> = vec![];
     for (k, v) in params.clone().into_iter() {
-        if set.iter().any(|(s, _)| *s == k) || v.is_empty() {
+        // `__err`/`__path` carry a form error back to its page; they are not the page's state.
+        if set.iter().any(|(s, _)| *s == k) || v.is_empty() || k.starts_with("__") {
             continue;
         }
         out.push((k.to_string(), v));
@@ -239,7 +240,7 @@ pub fn Pager(
     let hidden: Vec<(String, String)> = params
         .clone()
         .into_iter()
-        .filter(|(k, _)| k != "limit" && k != "offset")
+        .filter(|(k, _)| k != "limit" && k != "offset" && !k.starts_with("__"))
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     view! {
@@ -251,7 +252,7 @@ pub fn Pager(
                 {next.map(|h| view! { <a href=h class="btn btn-small" rel="next">"Next ›"</a> })}
                 {end.map(|h| view! { <a href=h class="btn btn-small" aria-label="Last page">"»"</a> })}
             </span>
-            <form method="get" action=path.clone() class="pager-size">
+            <Form method="get" action=path.clone() attr:class="pager-size">
                 {hidden.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
                 <label>
                     "Per page "
@@ -263,7 +264,7 @@ pub fn Pager(
                     </select>
                 </label>
                 <button type="submit" class="btn btn-small">"Show"</button>
-            </form>
+            </Form>
         </nav>
     }
 }

@@ -71,10 +71,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/users/:id") view=UserEditPage ssr=SsrMode::Async />
                     <Route path=path!("/:kind") view=ObjectListPage ssr=SsrMode::Async />
-                    <Route path=path!("/:kind/new") view=ObjectNewPage ssr=SsrMode::Async />
+                    <Route path=path!("/:kind/new") view=ObjectFormPage ssr=SsrMode::Async />
                     <Route path=path!("/:kind/bulk") view=BulkPage ssr=SsrMode::Async />
                     <Route path=path!("/:kind/:id") view=ObjectDetailPage ssr=SsrMode::Async />
-                    <Route path=path!("/:kind/:id/edit") view=ObjectEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/:kind/:id/edit") view=ObjectFormPage ssr=SsrMode::Async />
                     <Route path=path!("/:kind/:id/delete") view=ObjectDeletePage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

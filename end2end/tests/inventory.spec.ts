@@ -210,3 +210,40 @@ test("an editor builds region → site → location → rack → device and find
     }
   });
 });
+
+test("deleting an unused object removes it, and the change log keeps a record", async ({ page }) => {
+  const info = test.info();
+  const name = uniq("Gone", info);
+  await login(page, "editor");
+  const id = await createViaForm(page, "manufacturers", { name, description: "to be removed" });
+
+  await page.getByRole("link", { name: "Delete", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/manufacturers/${id}/delete$`));
+  await ready(page);
+  await expect(page.locator("h1")).toHaveText(`Delete manufacturer ${name}?`);
+  // Cancel goes back and keeps it.
+  await page.getByRole("link", { name: "Cancel" }).click();
+  await expect(page).toHaveURL(new RegExp(`/manufacturers/${id}$`));
+  await ready(page);
+  await page.getByRole("link", { name: "Delete", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/manufacturers/${id}/delete$`));
+  await ready(page);
+  await page.getByRole("button", { name: "Delete", exact: true }).click();
+  await expect(page).toHaveURL(/\/manufacturers$/);
+  await ready(page);
+  await expect(page.locator("main h1")).toHaveText("Manufacturers");
+
+  await goto(page, `/manufacturers?q=${name}`);
+  await expect(page.locator("table.objects tbody")).toContainText("No manufacturers found.");
+  const res = await page.goto(`/manufacturers/${id}`);
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole("alert")).toContainText(`There is no manufacturer with id ${id}.`);
+
+  await goto(page, `/changes?object_type=manufacturer&action=delete&user=eddie&limit=500`);
+  const row = page.locator("table.changes tbody tr", { hasText: name });
+  await expect(row).toHaveCount(1);
+  await expect(row.locator("td[data-label=Object]")).toHaveText(`manufacturer ${name}`);
+  // The object is gone, so there is nothing to link to; the old values are kept.
+  await expect(row.locator("td[data-label=Object] a")).toHaveCount(0);
+  await expect(row.locator("ul.diff")).toContainText("to be removed");
+});

@@ -70,9 +70,18 @@ pub fn filter_kinds(kind: Kind) -> Vec<Kind> {
         .collect()
 }
 
+/// Query pairs of a page's URL without the ones Leptos adds to carry a form error back.
+#[cfg(feature = "ssr")]
+fn page_pairs(q: &str) -> Vec<(String, String)> {
+    query::pairs(q)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("__"))
+        .collect()
+}
+
 #[cfg(feature = "ssr")]
 fn selection(kind: Kind, sel: &str) -> Result<svc::Selection, AppError> {
-    let pairs = query::pairs(sel);
+    let pairs = page_pairs(sel);
     if pairs.iter().any(|(k, v)| k == "all" && v == "1") {
         let rest: Vec<(String, String)> = pairs
             .into_iter()
@@ -105,7 +114,7 @@ pub async fn fetch_list(kind: Kind, query: String) -> Result<ListView, AppError>
     run(async {
         let ctx = ctx()?;
         let res = kind.res();
-        let lq = query::ListQuery::parse(res, &query::pairs(&query))?;
+        let lq = query::ListQuery::parse(res, &page_pairs(&query))?;
         let page = svc::list(&ctx, res, &lq).await?;
         Ok(ListView {
             page,
@@ -177,6 +186,7 @@ pub async fn fetch_bulk(kind: Kind, selection: String) -> Result<BulkPreview, Ap
     run(async {
         let ctx = ctx()?;
         let res = kind.res();
+        ctx.require_write(&format!("change {}", res.plural))?;
         let ids = match self::selection(kind, &selection)? {
             svc::Selection::Ids(ids) => ids,
             svc::Selection::Matching(lq) => svc::matching_ids(&ctx, res, &lq).await?,

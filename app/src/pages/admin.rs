@@ -195,8 +195,7 @@ pub fn TokensPage() -> impl IntoView {
     );
     let cstate = action_errors(create);
     let rstate = action_errors(revoke);
-    let me = use_me();
-    let my_id = me.as_ref().map(|m| m.id).unwrap_or_default();
+    let me = me_resource();
     view! {
         <Title text="API tokens · Census" />
         <h1>"API tokens"</h1>
@@ -206,6 +205,7 @@ pub fn TokensPage() -> impl IntoView {
         </p>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let my_id = me.await.ok().flatten().map(|m| m.id).unwrap_or_default();
                 match data.await {
                     Err(e) => view! { <ErrorBox err=e /> }.into_any(),
                     Ok(v) => {

@@ -2,7 +2,7 @@
 
 use crate::api::auth::{Login, Setup};
 use crate::api::users::ChangePassword;
-use crate::components::{ErrorBox, FieldErrorList, use_me};
+use crate::components::{ErrorBox, FieldErrorList, me_resource};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -121,18 +121,25 @@ pub fn AccountPage() -> impl IntoView {
     let state = action_errors(action);
     let query = use_query_map();
     let changed = move || query.read().get("changed").is_some() && state().0.is_none();
-    let me = use_me();
+    let me = me_resource();
     view! {
         <Title text="Your account · Census" />
         <h1>"Your account"</h1>
-        {me.map(|m| {
-            view! {
-                <p>
-                    "Signed in as " <b>{m.username.clone()}</b> ", role " <b>{m.role.as_str()}</b> " — you can "
-                    {m.role.describe()} "."
-                </p>
-            }
-        })}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                me.await
+                    .ok()
+                    .flatten()
+                    .map(|m| {
+                        view! {
+                            <p>
+                                "Signed in as " <b>{m.username.clone()}</b> ", role " <b>{m.role.as_str()}</b>
+                                " — you can " {m.role.describe()} "."
+                            </p>
+                        }
+                    })
+            })}
+        </Suspense>
         <p>
             <a href="/tokens">"Manage your API tokens"</a>
         </p>

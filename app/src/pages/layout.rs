@@ -2,11 +2,11 @@
 //! collapses behind a menu button on a phone (a checkbox toggle, so it works without JavaScript).
 
 use crate::api::auth::{Logout, current_user};
-use crate::components::ErrorBox;
+use crate::components::{ErrorBox, MeResource};
 use crate::error::AppError;
 use crate::schema::Kind;
 use leptos::prelude::*;
-use leptos_router::components::Outlet;
+use leptos_router::components::{A, Form, Outlet};
 use leptos_router::hooks::{use_location, use_query_map};
 
 struct NavGroup {
@@ -35,27 +35,12 @@ const NAV: &[NavGroup] = &[
     },
 ];
 
+/// The frame is rendered once per page load; only the parts that need the signed-in user wait
+/// for it. (Components created inside a re-rendered closure would fetch their data again.)
 #[component]
 pub fn Layout() -> impl IntoView {
     let me = Resource::new_blocking(|| (), |_| current_user());
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => {
-                        provide_context(me.clone());
-                        view! { <Frame me /> }.into_any()
-                    }
-                    Ok(None) => view! { <main class="narrow"><ErrorBox err=AppError::Unauthorized /></main> }.into_any(),
-                    Err(e) => view! { <main class="narrow"><ErrorBox err=e /></main> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn Frame(me: crate::model::Me) -> impl IntoView {
+    provide_context(MeResource(me));
     let logout = ServerAction::<Logout>::new();
     let location = use_location();
     let query = use_query_map();
@@ -66,7 +51,19 @@ fn Frame(me: crate::model::Me) -> impl IntoView {
             String::new()
         }
     };
-    let admin = me.role.is_admin();
+    // On a phone, the menu closes once a page is chosen.
+    Effect::new(move |_| {
+        location.pathname.track();
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("nav-toggle"))
+        {
+            use wasm_bindgen::JsCast;
+            el.unchecked_into::<web_sys::HtmlInputElement>()
+                .set_checked(false);
+        }
+    });
     view! {
         <input type="checkbox" id="nav-toggle" class="nav-toggle" aria-label="Show navigation" />
         <header class="topbar">
@@ -76,7 +73,7 @@ fn Frame(me: crate::model::Me) -> impl IntoView {
             <a href="/" class="brand">
                 "Census"
             </a>
-            <form method="get" action="/search" class="search" role="search">
+            <Form method="get" action="/search" attr:class="search" attr:role="search">
                 <input
                     type="search"
                     name="q"
@@ -85,12 +82,23 @@ fn Frame(me: crate::model::Me) -> impl IntoView {
                     placeholder="Search name, serial, IP, MAC…"
                     aria-label="Search everything"
                 />
-            </form>
+            </Form>
             <div class="user">
-                <a href="/account" class="user-name" title="Your account">
-                    {me.username.clone()}
-                    <span class="role">{me.role.as_str()}</span>
-                </a>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        me.await
+                            .ok()
+                            .flatten()
+                            .map(|m| {
+                                view! {
+                                    <a href="/account" class="user-name" title="Your account">
+                                        {m.username.clone()}
+                                        <span class="role">{m.role.as_str()}</span>
+                                    </a>
+                                }
+                            })
+                    })}
+                </Suspense>
                 <ActionForm action=logout attr:class="inline">
                     <button type="submit" class="btn btn-small btn-ghost">
                         "Sign out"
@@ -117,7 +125,7 @@ fn Frame(me: crate::model::Me) -> impl IntoView {
                                             let r = k.res();
                                             view! {
                                                 <li>
-                                                    <a href=format!("/{}", r.slug)>{crate::schema::capitalize(r.plural)}</a>
+                                                    <A href=format!("/{}", r.slug)>{crate::schema::capitalize(r.plural)}</A>
                                                 </li>
                                             }
                                         })
@@ -131,12 +139,17 @@ fn Frame(me: crate::model::Me) -> impl IntoView {
                     <h2>"Administration"</h2>
                     <ul>
                         <li>
-                            <a href="/changes">"Change log"</a>
+                            <A href="/changes">"Change log"</A>
                         </li>
                         <li>
-                            <a href="/tokens">"API tokens"</a>
+                            <A href="/tokens">"API tokens"</A>
                         </li>
-                        {admin.then(|| view! { <li><a href="/users">"Users"</a></li> })}
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let admin = me.await.ok().flatten().is_some_and(|m| m.role.is_admin());
+                                admin.then(|| view! { <li><A href="/users">"Users"</A></li> })
+                            })}
+                        </Suspense>
                         <li>
                             <a href="/api/v1/openapi.json" rel="external">"API (OpenAPI)"</a>
                         </li>
@@ -144,6 +157,15 @@ fn Frame(me: crate::model::Me) -> impl IntoView {
                 </div>
             </nav>
             <main class="content" id="main">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match me.await {
+                            Ok(Some(_)) => None,
+                            Ok(None) => Some(view! { <ErrorBox err=AppError::Unauthorized /> }),
+                            Err(e) => Some(view! { <ErrorBox err=e /> }),
+                        }
+                    })}
+                </Suspense>
                 <Outlet />
             </main>
         </div>

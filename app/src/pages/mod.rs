@@ -10,6 +10,7 @@ use crate::components::*;
 use crate::schema::{RESOURCES, capitalize};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Form;
 use leptos_router::hooks::{use_location, use_query_map};
 
 #[component]
@@ -84,7 +85,7 @@ pub fn SearchPage() -> impl IntoView {
     view! {
         <Title text="Search · Census" />
         <h1>"Search"</h1>
-        <form method="get" action="/search" class="filter-bar" role="search">
+        <Form method="get" action="/search" attr:class="filter-bar" attr:role="search">
             <div class="field grow">
                 <label for="search-q">"Name, serial, asset tag, IP or MAC"</label>
                 <input id="search-q" type="search" name="q" value=move || q.get() />
@@ -94,7 +95,7 @@ pub fn SearchPage() -> impl IntoView {
                     "Search"
                 </button>
             </div>
-        </form>
+        </Form>
         <Suspense fallback=|| view! { <p class="muted">"Searching…"</p> }>
             {move || Suspend::new(async move {
                 let term = q.get();
@@ -167,15 +168,18 @@ pub fn ChangesPage() -> impl IntoView {
         <Title text="Change log · Census" />
         <h1>"Change log"</h1>
         {move || {
+            let types = types.clone();
             let p = query.get();
             let get = |k: &str| p.get(k).unwrap_or_default();
             let ot = get("object_type");
             let act = get("action");
+            let (user, since, until) = (get("user"), get("since"), get("until"));
+            let (object_id, request_id) = (p.get("object_id"), p.get("request_id"));
             view! {
-                <form method="get" action="/changes" class="filter-bar">
+                <Form method="get" action="/changes" attr:class="filter-bar">
                     <div class="field">
                         <label for="f-user">"User"</label>
-                        <input id="f-user" name="user" value=get("user") />
+                        <input id="f-user" name="user" value=user />
                     </div>
                     <div class="field">
                         <label for="f-type">"Object type"</label>
@@ -196,19 +200,19 @@ pub fn ChangesPage() -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="f-since">"From"</label>
-                        <input id="f-since" name="since" type="date" value=get("since") />
+                        <input id="f-since" name="since" type="date" value=since />
                     </div>
                     <div class="field">
                         <label for="f-until">"To"</label>
-                        <input id="f-until" name="until" type="date" value=get("until") />
+                        <input id="f-until" name="until" type="date" value=until />
                     </div>
-                    {p.get("object_id").map(|v| view! { <input type="hidden" name="object_id" value=v /> })}
-                    {p.get("request_id").map(|v| view! { <input type="hidden" name="request_id" value=v /> })}
+                    {object_id.map(|v| view! { <input type="hidden" name="object_id" value=v /> })}
+                    {request_id.map(|v| view! { <input type="hidden" name="request_id" value=v /> })}
                     <div class="filter-actions">
                         <button type="submit" class="btn btn-primary">"Apply"</button>
                         <a href="/changes" class="btn btn-ghost">"Reset"</a>
                     </div>
-                </form>
+                </Form>
             }
         }}
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

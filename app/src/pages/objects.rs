@@ -1,6 +1,9 @@
 //! The pages of every inventory object type, rendered from `schema`: list (search, filters,
 //! sorting, paging, bulk selection, CSV export), detail (fields, related objects, history),
 //! create/edit forms, delete confirmation and bulk edit/delete.
+//!
+//! Each page creates its resources and actions once, in the component body, and renders inside
+//! one `Suspense`; nothing that loads data is created inside a closure that re-renders.
 
 use crate::api::objects::*;
 use crate::components::*;
@@ -11,6 +14,7 @@ use crate::pages::auth::action_errors;
 use crate::schema::{Field, FieldType, Kind, Resource as Res, capitalize};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Form;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
@@ -24,81 +28,85 @@ fn id_param() -> Memo<Option<i64>> {
     Memo::new(move |_| params.read().get("id").and_then(|s| s.parse().ok()))
 }
 
-/// Wraps a page that needs a known kind; unknown paths get the 404 page.
-fn with_kind<V: IntoView + 'static>(
-    f: impl Fn(&'static Res) -> V + Send + Sync + 'static,
-) -> impl IntoView {
-    let kind = kind_param();
-    move || match kind.get() {
-        Some(k) => f(k.res()).into_any(),
-        None => view! { <NotFound /> }.into_any(),
+/// A page's data for a known object type and id; unknown types and ids are "not found".
+fn not_found<T>(what: &str) -> Result<T, AppError> {
+    Err(AppError::NotFound(format!("There is no such {what}.")))
+}
+
+/// The page body for a failed load: 404 for unknown types, else the error.
+fn failed(kind: Option<Kind>, e: AppError) -> AnyView {
+    if kind.is_none() {
+        view! { <NotFound /> }.into_any()
+    } else {
+        view! { <ErrorBox err=e /> }.into_any()
     }
 }
 
-#[component]
-fn Forbidden(#[prop(into)] what: String) -> impl IntoView {
-    set_status(403);
-    view! { <ErrorBox err=AppError::forbidden(&what) /> }
-}
+const LOADING: fn() -> AnyView = || view! { <p class="muted">"Loading…"</p> }.into_any();
 
 // ---------------------------------------------------------------------------------------------
 // List
 
 #[component]
 pub fn ObjectListPage() -> impl IntoView {
-    with_kind(|res| view! { <ObjectList res /> })
-}
-
-#[component]
-fn ObjectList(res: &'static Res) -> impl IntoView {
+    let kind = kind_param();
     let location = use_location();
     let query = use_query_map();
+    let me = me_resource();
     let data = Resource::new(
-        move || location.search.get(),
-        move |q| fetch_list(res.kind, q),
+        move || (kind.get(), location.search.get()),
+        |(k, q)| async move {
+            match k {
+                Some(k) => fetch_list(k, q).await,
+                None => not_found("page"),
+            }
+        },
     );
-    let path = format!("/{}", res.slug);
-    let title = capitalize(res.plural);
-    let editor = can_write();
     view! {
-        <Title text=format!("{title} · Census") />
-        <div class="page-head">
-            <h1>{title.clone()}</h1>
-            <div class="actions">
-                {editor
-                    .then(|| {
-                        view! {
-                            <a href=format!("/{}/new", res.slug) class="btn btn-primary">
-                                {format!("Add {}", res.singular)}
-                            </a>
-                        }
-                    })}
-                <a
-                    href=move || {
-                        let mut q = with_params(&query.read(), &[("offset", None), ("limit", None)]);
+        <Suspense fallback=LOADING>
+            {move || {
+                let k = kind.get();
+                let params = query.get();
+                Suspend::new(async move {
+                    let editor = me.await.ok().flatten().is_some_and(|m| m.role.can_write());
+                    let (Some(k), result) = (k, data.await) else {
+                        return view! { <NotFound /> }.into_any();
+                    };
+                    let res = k.res();
+                    let path = format!("/{}", res.slug);
+                    let title = capitalize(res.plural);
+                    let csv = {
+                        let mut q = with_params(&params, &[("offset", None), ("limit", None)]);
                         if !q.is_empty() {
                             q.push('&');
                         }
                         format!("/api/v1/{}/?{q}format=csv", res.slug)
-                    }
-                    class="btn"
-                    rel="external"
-                    download=format!("{}.csv", res.slug)
-                >
-                    "Export CSV"
-                </a>
-            </div>
-        </div>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                let path = path.clone();
-                Suspend::new(async move {
-                    let params = query.get();
-                    match data.await {
-                        Ok(v) => view! { <ListBody res view=v params path editor /> }.into_any(),
+                    };
+                    let head = view! {
+                        <Title text=format!("{title} · Census") />
+                        <div class="page-head">
+                            <h1>{title.clone()}</h1>
+                            <div class="actions">
+                                {editor
+                                    .then(|| {
+                                        view! {
+                                            <a href=format!("/{}/new", res.slug) class="btn btn-primary">
+                                                {format!("Add {}", res.singular)}
+                                            </a>
+                                        }
+                                    })}
+                                <a href=csv class="btn" rel="external" download=format!("{}.csv", res.slug)>
+                                    "Export CSV"
+                                </a>
+                            </div>
+                        </div>
+                    };
+                    match result {
+                        Ok(v) => view! { {head} <ListBody res view=v params path editor /> }.into_any(),
                         Err(e) => {
                             view! {
-                                <FilterBar res params=params.clone() options=vec![] path=path.clone() />
+                                {head}
+                                <FilterBar res params options=vec![] path />
                                 <ErrorBox err=e />
                             }
                                 .into_any()
@@ -139,9 +147,10 @@ fn ListBody(
     );
     let count = page.count;
     let shown = page.rows.len();
+    let (pager_path, pager_params) = (path.clone(), params.clone());
     view! {
         <FilterBar res params=params.clone() options=view.options path=path.clone() />
-        <form method="get" action=format!("/{}/bulk", res.slug) class="bulk-form">
+        <Form method="get" action=format!("/{}/bulk", res.slug) attr:class="bulk-form">
             {editor
                 .then(|| {
                     view! {
@@ -236,8 +245,8 @@ fn ListBody(
                     </tbody>
                 </table>
             </div>
-        </form>
-        <Pager count offset=page.offset limit=page.limit path params />
+        </Form>
+        <Pager count offset=page.offset limit=page.limit path=pager_path params=pager_params />
     }
 }
 
@@ -264,7 +273,7 @@ fn FilterBar(
         .any(|f| params.get(f.name).is_some_and(|v| !v.is_empty()))
         || !q.is_empty();
     view! {
-        <form method="get" action=path.clone() class="filter-bar" role="search">
+        <Form method="get" action=path.clone() attr:class="filter-bar" attr:role="search">
             <div class="field grow">
                 <label for="filter-q">"Search"</label>
                 <input id="filter-q" type="search" name="q" value=q placeholder=format!("Search {}", res.plural) />
@@ -322,7 +331,7 @@ fn FilterBar(
                 </button>
                 {active.then(|| view! { <a href=path.clone() class="btn btn-ghost">"Reset"</a> })}
             </div>
-        </form>
+        </Form>
     }
 }
 
@@ -331,109 +340,109 @@ fn FilterBar(
 
 #[component]
 pub fn ObjectDetailPage() -> impl IntoView {
-    with_kind(|res| view! { <ObjectDetailView res /> })
-}
-
-#[component]
-fn ObjectDetailView(res: &'static Res) -> impl IntoView {
+    let kind = kind_param();
     let id = id_param();
+    let me = me_resource();
     let data = Resource::new(
-        move || id.get(),
-        move |id| async move {
-            match id {
-                Some(id) => fetch_object(res.kind, id).await,
-                None => Err(AppError::NotFound(format!(
-                    "There is no such {}.",
-                    res.singular
-                ))),
+        move || (kind.get(), id.get()),
+        |(k, id)| async move {
+            match (k, id) {
+                (Some(k), Some(id)) => fetch_object(k, id).await,
+                _ => not_found("object"),
             }
         },
     );
-    let editor = can_write();
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorBox err=e /> }.into_any(),
-                    Ok(d) => {
-                        let o = d.object.clone();
-                        let base = format!("/{}/{}", res.slug, o.id);
-                        let status = res.field("status").map(|f| (f, o.text("status")));
-                        view! {
-                            <Title text=format!("{} · {} · Census", o.display, capitalize(res.singular)) />
-                            <nav class="crumbs">
-                                <a href=format!("/{}", res.slug)>{capitalize(res.plural)}</a>
-                                " / "
-                            </nav>
-                            <div class="page-head">
-                                <h1>
-                                    {o.display.clone()}
-                                    {status.map(|(f, v)| view! { " " <Badge field=f value=v /> })}
-                                </h1>
-                                {editor
-                                    .then(|| {
-                                        view! {
-                                            <div class="actions">
-                                                <a href=format!("{base}/edit") class="btn btn-primary">"Edit"</a>
-                                                <a href=format!("{base}/delete") class="btn btn-danger">"Delete"</a>
-                                            </div>
-                                        }
-                                    })}
-                            </div>
-                            <div class="detail-grid">
-                                <section class="card">
-                                    <h2>{capitalize(res.singular)}</h2>
-                                    <dl class="props">
-                                        {res
-                                            .fields
-                                            .iter()
-                                            .map(|f| {
-                                                view! {
-                                                    <dt>{f.label}</dt>
-                                                    <dd>
-                                                        <FieldValue field=f obj=o.clone() />
-                                                    </dd>
-                                                }
-                                            })
-                                            .collect_view()}
-                                        <dt>"Created"</dt>
-                                        <dd>{o.created_at.replace('T', " ")}</dd>
-                                        <dt>"Last updated"</dt>
-                                        <dd>{o.updated_at.replace('T', " ")}</dd>
-                                    </dl>
-                                </section>
-                                <div class="related">
-                                    {d
-                                        .related
-                                        .into_iter()
-                                        .map(|r| view! { <Related rel=r parent=res id=o.id editor /> })
-                                        .collect_view()}
+        <Suspense fallback=LOADING>
+            {move || {
+                let k = kind.get();
+                Suspend::new(async move {
+                    let editor = me.await.ok().flatten().is_some_and(|m| m.role.can_write());
+                    let Some(res) = k.map(Kind::res) else {
+                        return view! { <NotFound /> }.into_any();
+                    };
+                    match data.await {
+                        Err(e) => failed(k, e),
+                        Ok(d) => {
+                            let o = d.object.clone();
+                            let base = format!("/{}/{}", res.slug, o.id);
+                            let status = res.field("status").map(|f| (f, o.text("status")));
+                            view! {
+                                <Title text=format!("{} · {} · Census", o.display, capitalize(res.singular)) />
+                                <nav class="crumbs">
+                                    <a href=format!("/{}", res.slug)>{capitalize(res.plural)}</a>
+                                    " / "
+                                </nav>
+                                <div class="page-head">
+                                    <h1>
+                                        {o.display.clone()}
+                                        {status.map(|(f, v)| view! { " " <Badge field=f value=v /> })}
+                                    </h1>
+                                    {editor
+                                        .then(|| {
+                                            view! {
+                                                <div class="actions">
+                                                    <a href=format!("{base}/edit") class="btn btn-primary">"Edit"</a>
+                                                    <a href=format!("{base}/delete") class="btn btn-danger">"Delete"</a>
+                                                </div>
+                                            }
+                                        })}
                                 </div>
-                            </div>
-                            <section class="card">
-                                <h2>
-                                    "History "
-                                    <small class="muted">
-                                        {format!("({} change{})", d.history_count, if d.history_count == 1 { "" } else { "s" })}
-                                    </small>
-                                </h2>
-                                <ChangeTable rows=d.history />
-                                {(d.history_count > 20)
-                                    .then(|| {
-                                        view! {
-                                            <a href=format!(
-                                                "/changes?object_type={}&object_id={}",
-                                                res.kind.as_str(),
-                                                o.id,
-                                            )>"All changes"</a>
-                                        }
-                                    })}
-                            </section>
+                                <div class="detail-grid">
+                                    <section class="card">
+                                        <h2>{capitalize(res.singular)}</h2>
+                                        <dl class="props">
+                                            {res
+                                                .fields
+                                                .iter()
+                                                .map(|f| {
+                                                    view! {
+                                                        <dt>{f.label}</dt>
+                                                        <dd>
+                                                            <FieldValue field=f obj=o.clone() />
+                                                        </dd>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                            <dt>"Created"</dt>
+                                            <dd>{o.created_at.replace('T', " ")}</dd>
+                                            <dt>"Last updated"</dt>
+                                            <dd>{o.updated_at.replace('T', " ")}</dd>
+                                        </dl>
+                                    </section>
+                                    <div class="related">
+                                        {d
+                                            .related
+                                            .into_iter()
+                                            .map(|r| view! { <Related rel=r parent=res id=o.id editor /> })
+                                            .collect_view()}
+                                    </div>
+                                </div>
+                                <section class="card">
+                                    <h2>
+                                        "History "
+                                        <small class="muted">
+                                            {format!("({} change{})", d.history_count, if d.history_count == 1 { "" } else { "s" })}
+                                        </small>
+                                    </h2>
+                                    <ChangeTable rows=d.history />
+                                    {(d.history_count > 20)
+                                        .then(|| {
+                                            view! {
+                                                <a href=format!(
+                                                    "/changes?object_type={}&object_id={}",
+                                                    res.kind.as_str(),
+                                                    o.id,
+                                                )>"All changes"</a>
+                                            }
+                                        })}
+                                </section>
+                            }
+                                .into_any()
                         }
-                            .into_any()
                     }
-                }
-            })}
+                })
+            }}
         </Suspense>
     }
 }
@@ -490,87 +499,86 @@ fn Related(
 // Forms
 
 #[component]
-pub fn ObjectNewPage() -> impl IntoView {
-    with_kind(|res| view! { <ObjectForm res id=None /> })
-}
-
-#[component]
-pub fn ObjectEditPage() -> impl IntoView {
-    let id = id_param();
-    with_kind(move |res| {
-        view! { {move || id.get().map(|id| view! { <ObjectForm res id=Some(id) /> })} }
-    })
-}
-
-#[component]
-fn ObjectForm(res: &'static Res, id: Option<i64>) -> impl IntoView {
-    if !can_write() {
-        return view! { <Forbidden what=format!("change {}", res.plural) /> }.into_any();
-    }
-    let data = Resource::new(move || id, move |id| fetch_form(res.kind, id));
+pub fn ObjectFormPage() -> impl IntoView {
+    let kind = kind_param();
+    let params = use_params_map();
+    let query = use_query_map();
     let action = ServerAction::<SaveObject>::new();
     let state = action_errors(action);
-    let query = use_query_map();
-    let heading = match id {
-        Some(_) => format!("Edit {}", res.singular),
-        None => format!("Add {}", res.singular),
-    };
-    let cancel = match id {
-        Some(id) => format!("/{}/{}", res.slug, id),
-        None => format!("/{}", res.slug),
-    };
+    // `None`: a new object; `Some(None)`: an id that is not a number.
+    let id = Memo::new(move |_| params.read().get("id").map(|s| s.parse::<i64>().ok()));
+    let data = Resource::new(
+        move || (kind.get(), id.get()),
+        |(k, id)| async move {
+            match (k, id) {
+                (Some(k), None) => fetch_form(k, None).await,
+                (Some(k), Some(Some(id))) => fetch_form(k, Some(id)).await,
+                _ => not_found("object"),
+            }
+        },
+    );
     view! {
-        <Title text=format!("{heading} · Census") />
-        <h1>{heading.clone()}</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=LOADING>
             {move || {
-                let cancel = cancel.clone();
+                let k = kind.get();
+                let id = id.get().flatten();
                 Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <ErrorBox err=e /> }.into_any(),
-                        Ok(fv) => {
-                            view! {
-                                {move || state().0.map(|e| view! { <ErrorBox err=e /> })}
-                                <ActionForm action=action attr:class="object-form card">
-                                    <input type="hidden" name="kind" value=res.kind.as_str() />
-                                    {id.map(|id| view! { <input type="hidden" name="id" value=id.to_string() /> })}
-                                    {
-                                        let fv = fv.clone();
-                                        move || {
-                                            let (_, errors, submitted) = state();
-                                            res.fields
-                                                .iter()
-                                                .map(|f| {
-                                                    let value = submitted
-                                                        .get(f.name)
-                                                        .cloned()
-                                                        .or_else(|| fv.object.as_ref().map(|o| o.text(f.name)))
-                                                        .or_else(|| query.read().get(f.name))
-                                                        .unwrap_or_else(|| default_value(f));
-                                                    let options = f.ref_kind().and_then(|k| options_of(&fv.options, k));
-                                                    view! { <FieldInput field=f value options=options errors=errors.clone() /> }
-                                                })
-                                                .collect_view()
-                                        }
-                                    }
-                                    <div class="form-actions">
-                                        <button type="submit" class="btn btn-primary">
-                                            "Save"
-                                        </button>
-                                        <a href=cancel.clone() class="btn btn-ghost">
-                                            "Cancel"
-                                        </a>
-                                    </div>
-                                </ActionForm>
-                            }
-                                .into_any()
-                        }
+                    let Some(res) = k.map(Kind::res) else {
+                        return view! { <NotFound /> }.into_any();
+                    };
+                    let heading = match id {
+                        Some(_) => format!("Edit {}", res.singular),
+                        None => format!("Add {}", res.singular),
+                    };
+                    let cancel = match id {
+                        Some(id) => format!("/{}/{}", res.slug, id),
+                        None => format!("/{}", res.slug),
+                    };
+                    let head = view! {
+                        <Title text=format!("{heading} · Census") />
+                        <h1>{heading.clone()}</h1>
+                    };
+                    let fv = match data.await {
+                        Ok(fv) => fv,
+                        Err(e) => return view! { {head} {failed(k, e)} }.into_any(),
+                    };
+                    view! {
+                        {head}
+                        {move || state().0.map(|e| view! { <ErrorBox err=e /> })}
+                        <ActionForm action=action attr:class="object-form card">
+                            <input type="hidden" name="kind" value=res.kind.as_str() />
+                            {id.map(|id| view! { <input type="hidden" name="id" value=id.to_string() /> })}
+                            {move || {
+                                let (_, errors, submitted) = state();
+                                res.fields
+                                    .iter()
+                                    .map(|f| {
+                                        let value = submitted
+                                            .get(f.name)
+                                            .cloned()
+                                            .or_else(|| fv.object.as_ref().map(|o| o.text(f.name)))
+                                            .or_else(|| query.read_untracked().get(f.name))
+                                            .unwrap_or_else(|| default_value(f));
+                                        let options = f.ref_kind().and_then(|k| options_of(&fv.options, k));
+                                        view! { <FieldInput field=f value options=options errors=errors.clone() /> }
+                                    })
+                                    .collect_view()
+                            }}
+                            <div class="form-actions">
+                                <button type="submit" class="btn btn-primary">
+                                    "Save"
+                                </button>
+                                <a href=cancel class="btn btn-ghost">
+                                    "Cancel"
+                                </a>
+                            </div>
+                        </ActionForm>
                     }
+                        .into_any()
                 })
             }}
         </Suspense>
     }
-    .into_any()
 }
 
 /// What a new object's form starts with.
@@ -587,193 +595,202 @@ fn default_value(f: &Field) -> String {
 
 #[component]
 pub fn ObjectDeletePage() -> impl IntoView {
+    let kind = kind_param();
     let id = id_param();
-    with_kind(move |res| view! { {move || id.get().map(|id| view! { <ObjectDelete res id /> })} })
-}
-
-#[component]
-fn ObjectDelete(res: &'static Res, id: i64) -> impl IntoView {
-    if !can_write() {
-        return view! { <Forbidden what=format!("delete {}", res.plural) /> }.into_any();
-    }
-    let data = Resource::new(move || id, move |id| fetch_object(res.kind, id));
+    // The form's data: only editors get it, so viewers see "no permission" (403).
+    let data = Resource::new(
+        move || (kind.get(), id.get()),
+        |(k, id)| async move {
+            match (k, id) {
+                (Some(k), Some(id)) => fetch_form(k, Some(id)).await,
+                _ => not_found("object"),
+            }
+        },
+    );
     let action = ServerAction::<DeleteObject>::new();
     let state = action_errors(action);
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorBox err=e /> }.into_any(),
-                    Ok(d) => {
-                        let name = d.object.display.clone();
-                        view! {
-                            <Title text=format!("Delete {name} · Census") />
-                            <h1>{format!("Delete {} {name}?", res.singular)}</h1>
-                            {move || state().0.map(|e| view! { <ErrorBox err=e /> })}
-                            <ActionForm action=action attr:class="card narrow-card">
-                                <p>"This removes it from the inventory. The change log keeps a record."</p>
-                                <input type="hidden" name="kind" value=res.kind.as_str() />
-                                <input type="hidden" name="id" value=id.to_string() />
-                                <div class="form-actions">
-                                    <button type="submit" class="btn btn-danger">
-                                        "Delete"
-                                    </button>
-                                    <a href=format!("/{}/{}", res.slug, id) class="btn btn-ghost">
-                                        "Cancel"
-                                    </a>
-                                </div>
-                            </ActionForm>
-                        }
-                            .into_any()
+        <Suspense fallback=LOADING>
+            {move || {
+                let k = kind.get();
+                Suspend::new(async move {
+                    let Some(res) = k.map(Kind::res) else {
+                        return view! { <NotFound /> }.into_any();
+                    };
+                    let o = match data.await {
+                        Ok(FormView { object: Some(o), .. }) => o,
+                        Ok(_) => return view! { <NotFound /> }.into_any(),
+                        Err(e) => return failed(k, e),
+                    };
+                    let name = o.display.clone();
+                    view! {
+                        <Title text=format!("Delete {name} · Census") />
+                        <h1>{format!("Delete {} {name}?", res.singular)}</h1>
+                        {move || state().0.map(|e| view! { <ErrorBox err=e /> })}
+                        <ActionForm action=action attr:class="card narrow-card">
+                            <p>"This removes it from the inventory. The change log keeps a record."</p>
+                            <input type="hidden" name="kind" value=res.kind.as_str() />
+                            <input type="hidden" name="id" value=o.id.to_string() />
+                            <div class="form-actions">
+                                <button type="submit" class="btn btn-danger">
+                                    "Delete"
+                                </button>
+                                <a href=format!("/{}/{}", res.slug, o.id) class="btn btn-ghost">
+                                    "Cancel"
+                                </a>
+                            </div>
+                        </ActionForm>
                     }
-                }
-            })}
+                        .into_any()
+                })
+            }}
         </Suspense>
     }
-    .into_any()
 }
 
 // ---------------------------------------------------------------------------------------------
 // Bulk
 
-#[component]
-pub fn BulkPage() -> impl IntoView {
-    with_kind(|res| view! { <Bulk res /> })
+/// "1 site" / "3 sites".
+fn n_of(n: u64, res: &Res) -> String {
+    crate::schema::count_noun(n, res)
 }
 
 #[component]
-fn Bulk(res: &'static Res) -> impl IntoView {
-    if !can_write() {
-        return view! { <Forbidden what=format!("change {}", res.plural) /> }.into_any();
-    }
+pub fn BulkPage() -> impl IntoView {
+    let kind = kind_param();
     let location = use_location();
     let query = use_query_map();
     let data = Resource::new(
-        move || location.search.get(),
-        move |q| fetch_bulk(res.kind, q),
+        move || (kind.get(), location.search.get()),
+        |(k, q)| async move {
+            match k {
+                Some(k) => fetch_bulk(k, q).await,
+                None => not_found("page"),
+            }
+        },
     );
     let edit = ServerAction::<BulkEdit>::new();
     let delete = ServerAction::<BulkDelete>::new();
     let edit_state = action_errors(edit);
     let delete_state = action_errors(delete);
-    let op = move || query.read().get("op").unwrap_or_else(|| "edit".into());
-    let selection = move || with_params(&query.read(), &[("op", None)]);
-    let editable: Vec<&'static Field> = res
-        .fields
-        .iter()
-        .filter(|f| {
-            !matches!(
-                f.name,
-                "name" | "slug" | "circuit_id" | "asset_tag" | "parent_id"
-            )
-        })
-        .collect();
     view! {
-        <Title text=format!("Bulk change {} · Census", res.plural) />
-        <nav class="crumbs">
-            <a href=format!("/{}", res.slug)>{capitalize(res.plural)}</a>
-            " / "
-        </nav>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=LOADING>
             {move || {
-                let editable = editable.clone();
+                let k = kind.get();
+                let params = query.get();
                 Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <ErrorBox err=e /> }.into_any(),
-                        Ok(p) if p.count == 0 => {
-                            view! {
-                                <h1>"Nothing selected"</h1>
-                                <p>
-                                    {format!("Select {} in the list first.", res.plural)} " "
-                                    <a href=format!("/{}", res.slug)>"Back to the list"</a>
-                                </p>
-                            }
-                                .into_any()
+                    let Some(res) = k.map(Kind::res) else {
+                        return view! { <NotFound /> }.into_any();
+                    };
+                    let op = params.get("op").unwrap_or_else(|| "edit".into());
+                    let selection = with_params(&params, &[("op", None)]);
+                    let crumbs = view! {
+                        <Title text=format!("Bulk change {} · Census", res.plural) />
+                        <nav class="crumbs">
+                            <a href=format!("/{}", res.slug)>{capitalize(res.plural)}</a>
+                            " / "
+                        </nav>
+                    };
+                    let p = match data.await {
+                        Ok(p) => p,
+                        Err(e) => return view! { {crumbs} {failed(k, e)} }.into_any(),
+                    };
+                    if p.count == 0 {
+                        return view! {
+                            {crumbs}
+                            <h1>"Nothing selected"</h1>
+                            <p>
+                                {format!("Select {} in the list first.", res.plural)} " "
+                                <a href=format!("/{}", res.slug)>"Back to the list"</a>
+                            </p>
                         }
-                        Ok(p) => {
-                            let summary = view! {
-                                <p>
-                                    <b>{format!("{} {}", p.count, if p.count == 1 { res.singular } else { res.plural })}</b>
-                                    " selected: " {p.names.join(", ")} {(p.count > p.names.len() as u64).then_some(", …")}
-                                </p>
-                            };
-                            if op() == "delete" {
-                                view! {
-                                    <h1>{format!("Delete {} {}?", p.count, res.plural)}</h1>
-                                    {summary}
-                                    {move || delete_state().0.map(|e| view! { <ErrorBox err=e /> })}
-                                    <ActionForm action=delete attr:class="card narrow-card">
-                                        <input type="hidden" name="kind" value=res.kind.as_str() />
-                                        <input type="hidden" name="selection" value=selection />
-                                        <p>"All of them are deleted, or none if any is still in use."</p>
-                                        <div class="form-actions">
-                                            <button type="submit" class="btn btn-danger">
-                                                {format!("Delete {} {}", p.count, res.plural)}
-                                            </button>
-                                            <a href=format!("/{}", res.slug) class="btn btn-ghost">"Cancel"</a>
-                                        </div>
-                                    </ActionForm>
-                                }
-                                    .into_any()
-                            } else {
-                                let options = p.options.clone();
-                                view! {
-                                    <h1>{format!("Edit {} {}", p.count, res.plural)}</h1>
-                                    {summary}
-                                    {move || edit_state().0.map(|e| view! { <ErrorBox err=e /> })}
-                                    <ActionForm action=edit attr:class="object-form card">
-                                        <input type="hidden" name="kind" value=res.kind.as_str() />
-                                        <input type="hidden" name="selection" value=selection />
-                                        <p class="muted">"Fields left empty keep their values. Tick “clear” to empty a field."</p>
-                                        {
-                                            let editable = editable.clone();
-                                            move || {
-                                                let (_, errors, submitted) = edit_state();
-                                                editable
-                                                    .iter()
-                                                    .map(|f| {
-                                                        let value = submitted.get(f.name).cloned().unwrap_or_default();
-                                                        let options = f.ref_kind().and_then(|k| options_of(&options, k));
-                                                        view! {
-                                                            <div class="bulk-field">
-                                                                <FieldInput
-                                                                    field=f
-                                                                    value
-                                                                    options=options
-                                                                    errors=errors.clone()
-                                                                    optional=true
-                                                                    empty_label="(leave unchanged)"
-                                                                />
-                                                                {(!f.required)
-                                                                    .then(|| {
-                                                                        view! {
-                                                                            <label class="clear">
-                                                                                <input type="checkbox" name=format!("clear[{}]", f.name) value="1" />
-                                                                                " clear"
-                                                                            </label>
-                                                                        }
-                                                                    })}
-                                                            </div>
-                                                        }
-                                                    })
-                                                    .collect_view()
-                                            }
-                                        }
-                                        <div class="form-actions">
-                                            <button type="submit" class="btn btn-primary">
-                                                {format!("Apply to {} {}", p.count, res.plural)}
-                                            </button>
-                                            <a href=format!("/{}", res.slug) class="btn btn-ghost">"Cancel"</a>
-                                        </div>
-                                    </ActionForm>
-                                }
-                                    .into_any()
-                            }
-                        }
+                            .into_any();
                     }
+                    let what = n_of(p.count, res);
+                    let summary = view! {
+                        <p>
+                            <b>{what.clone()}</b>
+                            " selected: " {p.names.join(", ")} {(p.count > p.names.len() as u64).then_some(", …")}
+                        </p>
+                    };
+                    if op == "delete" {
+                        return view! {
+                            {crumbs}
+                            <h1>{format!("Delete {what}?")}</h1>
+                            {summary}
+                            {move || delete_state().0.map(|e| view! { <ErrorBox err=e /> })}
+                            <ActionForm action=delete attr:class="card narrow-card">
+                                <input type="hidden" name="kind" value=res.kind.as_str() />
+                                <input type="hidden" name="selection" value=selection />
+                                <p>"All of them are deleted, or none if any is still in use."</p>
+                                <div class="form-actions">
+                                    <button type="submit" class="btn btn-danger">
+                                        {format!("Delete {what}")}
+                                    </button>
+                                    <a href=format!("/{}", res.slug) class="btn btn-ghost">"Cancel"</a>
+                                </div>
+                            </ActionForm>
+                        }
+                            .into_any();
+                    }
+                    let editable: Vec<&'static Field> = res
+                        .fields
+                        .iter()
+                        .filter(|f| !matches!(f.name, "name" | "slug" | "circuit_id" | "asset_tag" | "parent_id"))
+                        .collect();
+                    let options = p.options;
+                    view! {
+                        {crumbs}
+                        <h1>{format!("Edit {what}")}</h1>
+                        {summary}
+                        {move || edit_state().0.map(|e| view! { <ErrorBox err=e /> })}
+                        <ActionForm action=edit attr:class="object-form card">
+                            <input type="hidden" name="kind" value=res.kind.as_str() />
+                            <input type="hidden" name="selection" value=selection />
+                            <p class="muted">"Fields left empty keep their values. Tick “clear” to empty a field."</p>
+                            {move || {
+                                let (_, errors, submitted) = edit_state();
+                                editable
+                                    .iter()
+                                    .map(|f| {
+                                        let value = submitted.get(f.name).cloned().unwrap_or_default();
+                                        let options = f.ref_kind().and_then(|k| options_of(&options, k));
+                                        view! {
+                                            <div class="bulk-field">
+                                                <FieldInput
+                                                    field=f
+                                                    value
+                                                    options=options
+                                                    errors=errors.clone()
+                                                    optional=true
+                                                    empty_label="(leave unchanged)"
+                                                />
+                                                {(!f.required)
+                                                    .then(|| {
+                                                        view! {
+                                                            <label class="clear">
+                                                                <input type="checkbox" name=format!("clear[{}]", f.name) value="1" />
+                                                                " clear"
+                                                            </label>
+                                                        }
+                                                    })}
+                                            </div>
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                            <div class="form-actions">
+                                <button type="submit" class="btn btn-primary">
+                                    {format!("Apply to {what}")}
+                                </button>
+                                <a href=format!("/{}", res.slug) class="btn btn-ghost">"Cancel"</a>
+                            </div>
+                        </ActionForm>
+                    }
+                        .into_any()
                 })
             }}
         </Suspense>
     }
-    .into_any()
 }
