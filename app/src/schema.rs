@@ -495,7 +495,7 @@ pub static DEVICE: Resource = Resource {
         DESCRIPTION,
         len(f("comments", "Comments", FieldType::LongText), 10_000),
     ],
-    search: &["name", "serial", "asset_tag", "model", "description"],
+    search: &["name", "serial", "asset_tag"],
     search_exact: &["primary_ipv4", "primary_ipv6", "mac_address"],
     default_order: "name",
     uniques: &[

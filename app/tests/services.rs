@@ -177,6 +177,14 @@ async fn story(t: &TestDb) {
         "{be}: search by MAC in any form"
     );
     assert_eq!(names(&c, &DEVICE, "q=10.0.0.1").await, vec!["sw-core-01"]);
+    assert!(
+        names(&c, &DEVICE, "q=%25").await.is_empty(),
+        "{be}: % is matched literally"
+    );
+    assert!(
+        names(&c, &DEVICE, "q=_").await.is_empty(),
+        "{be}: _ is matched literally"
+    );
     assert_eq!(
         names(&c, &DEVICE, "role=core switch").await,
         vec!["sw-core-01"],
@@ -584,6 +592,32 @@ async fn bulk_create_is_all_or_nothing() {
         .await
         .unwrap_err();
         assert!(matches!(e, AppError::Invalid { .. }));
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn database_constraints_back_up_validation() {
+    // A write that slipped past validation (a race) is refused by the database and reported
+    // as a conflict, not as a server error.
+    for t in testing::all().await {
+        let c = ctx(&t, Role::Editor);
+        let hq = mk(&c, &SITE, json!({"name": "HQ"})).await;
+        mk(&c, &DEVICE, json!({"name": "sw1", "site_id": hq})).await;
+        let now = chrono::Utc::now();
+        let mut ins = sea_orm::sea_query::Query::insert();
+        ins.into_table("devices")
+            .columns(["name", "status", "site_id", "created_at", "updated_at"])
+            .values_panic([
+                "SW1".into(),
+                "active".into(),
+                hq.into(),
+                now.into(),
+                now.into(),
+            ]);
+        use sea_orm::ConnectionTrait;
+        let err = t.db.conn.execute(&ins).await.unwrap_err();
+        assert_eq!(AppError::from(err).status(), 409, "{}", t.backend);
         t.cleanup().await;
     }
 }

@@ -64,6 +64,8 @@ struct Tbl {
     name: &'static str,
     cols: Vec<ColumnDef>,
     fks: Vec<(&'static str, &'static str)>,
+    /// Foreign keys whose lookups another index serves.
+    unindexed: Vec<(&'static str, &'static str)>,
 }
 
 impl Tbl {
@@ -72,6 +74,7 @@ impl Tbl {
             name,
             cols: vec![id()],
             fks: vec![],
+            unindexed: vec![],
         }
     }
     fn col(mut self, c: ColumnDef) -> Self {
@@ -87,6 +90,15 @@ impl Tbl {
         self.fks.push((column, to));
         self
     }
+    fn unindexed_ref(mut self, column: &'static str, to: &'static str, required: bool) -> Self {
+        self.cols.push(if required {
+            int_req(column)
+        } else {
+            int(column)
+        });
+        self.unindexed.push((column, to));
+        self
+    }
     fn stamped(mut self) -> Self {
         self.cols.push(ts("created_at"));
         self.cols.push(ts("updated_at"));
@@ -98,7 +110,7 @@ impl Tbl {
         for c in self.cols {
             t.col(c);
         }
-        for (column, to) in &self.fks {
+        for (column, to) in self.fks.iter().chain(&self.unindexed) {
             t.foreign_key(&mut fk(self.name, column, to));
         }
         m.create_table(t.to_owned()).await?;
@@ -203,7 +215,7 @@ impl MigrationTrait for Migration {
             .await?;
         index(m, "change_log", &["object_type", "object_id"]).await?;
         index(m, "change_log", &["time"]).await?;
-        index(m, "change_log", &["user_id"]).await?;
+        index(m, "change_log", &["username"]).await?;
         index(m, "change_log", &["request_id"]).await?;
 
         // --- organisation and places -----------------------------------------------------
@@ -313,7 +325,8 @@ impl MigrationTrait for Migration {
             .col(text("primary_ipv4"))
             .col(text("primary_ipv6"))
             .col(text("mac_address"))
-            .r#ref("site_id", "sites", true)
+            // Site lookups use ux_devices_site_name (site_id leads).
+            .unindexed_ref("site_id", "sites", true)
             .r#ref("location_id", "locations", false)
             .r#ref("rack_id", "racks", false)
             .r#ref("tenant_id", "tenants", false)
@@ -322,34 +335,19 @@ impl MigrationTrait for Migration {
             .stamped()
             .create(m)
             .await?;
-        raw(
-            m,
+        // Indexes follow the filters, sorts and uniqueness checks; each one slows every insert,
+        // so rarely used filters (role, platform, model) scan instead. Text sorts and
+        // case-insensitive text filters use lower(...).
+        for sql in [
             "CREATE UNIQUE INDEX ux_devices_site_name ON devices (site_id, lower(name))",
-        )
-        .await?;
-        raw(
-            m,
-            "CREATE INDEX ix_devices_lower_name ON devices (lower(name))",
-        )
-        .await?;
-        raw(
-            m,
             "CREATE UNIQUE INDEX ux_devices_asset_tag ON devices (lower(asset_tag))",
-        )
-        .await?;
-        for cols in [
-            &["name"][..],
-            &["status", "name"],
-            &["site_id", "name"],
-            &["serial"],
-            &["primary_ipv4"],
-            &["primary_ipv6"],
-            &["mac_address"],
-            &["role"],
-            &["platform"],
-            &["model"],
+            "CREATE INDEX ix_devices_lower_name ON devices (lower(name))",
+            "CREATE INDEX ix_devices_status_name ON devices (status, lower(name))",
+            "CREATE INDEX ix_devices_serial ON devices (lower(serial))",
+            "CREATE INDEX ix_devices_primary_ipv4 ON devices (primary_ipv4)",
+            "CREATE INDEX ix_devices_mac_address ON devices (mac_address)",
         ] {
-            index(m, "devices", cols).await?;
+            raw(m, sql).await?;
         }
 
         // --- circuits ---------------------------------------------------------------------

@@ -9,6 +9,10 @@ use app::ssr::services::{Ctx, tokens, users};
 use clap::{Parser, Subcommand};
 use server::config::{Config, GlobalArgs, ServeArgs};
 use std::io::Read;
+
+// Bulk loads allocate and free many small values; mimalloc handles that better than glibc's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::net::SocketAddr;
 
 #[derive(Parser)]

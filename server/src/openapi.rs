@@ -409,7 +409,9 @@ pub fn collection_ops(res: &'static Resource) -> Vec<(&'static str, Value)> {
                     "Create a {} (an object) or several (an array: all or nothing)",
                     res.singular
                 ),
-                vec![],
+                vec![json!({"name": "Prefer", "in": "header", "required": false,
+                    "schema": {"type": "string", "enum": ["return=minimal", "return=representation"]},
+                    "description": "`return=minimal`: answer with only the id and URL of each created object (faster bulk loads)"})],
                 Some(body),
                 (
                     "201",

@@ -20,7 +20,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::sync::OnceLock;
 
 type Res<T> = Result<T, AppError>;
@@ -55,29 +55,48 @@ pub fn url_of(res: &Resource, id: i64) -> String {
     format!("/api/v1/{}/{id}", res.slug)
 }
 
-/// An object as the API shows it: its fields, and a brief object beside each reference id.
-pub fn object_json(res: &'static Resource, o: &ObjectDto) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(o.id));
-    m.insert("url".into(), json!(url_of(res, o.id)));
-    m.insert("display".into(), json!(o.display));
-    for f in res.fields {
-        m.insert(
-            f.name.into(),
-            o.values.get(f.name).cloned().unwrap_or(Value::Null),
-        );
-        if let Some(k) = f.ref_kind() {
-            let brief = o
-                .refs
-                .get(f.name)
-                .map(|r| json!({"id": r.id, "url": url_of(k.res(), r.id), "display": r.display}))
-                .unwrap_or(Value::Null);
-            m.insert(f.base_name().into(), brief);
-        }
+/// An object as the API shows it: its fields in schema order, and a brief object beside each
+/// reference id. Serialized directly (lists and bulk creates write thousands of these).
+pub struct ApiObject<'a>(pub &'static Resource, pub &'a ObjectDto);
+
+struct Brief<'a>(&'static Resource, &'a app::model::RefDto);
+
+impl serde::Serialize for Brief<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("id", &self.1.id)?;
+        m.serialize_entry("url", &url_of(self.0, self.1.id))?;
+        m.serialize_entry("display", &self.1.display)?;
+        m.end()
     }
-    m.insert("created_at".into(), json!(o.created_at));
-    m.insert("updated_at".into(), json!(o.updated_at));
-    Value::Object(m)
+}
+
+impl serde::Serialize for ApiObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (res, o) = (self.0, self.1);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &o.id)?;
+        m.serialize_entry("url", &url_of(res, o.id))?;
+        m.serialize_entry("display", &o.display)?;
+        for f in res.fields {
+            m.serialize_entry(f.name, o.values.get(f.name).unwrap_or(&Value::Null))?;
+            if let Some(k) = f.ref_kind() {
+                m.serialize_entry(
+                    f.base_name(),
+                    &o.refs.get(f.name).map(|r| Brief(k.res(), r)),
+                )?;
+            }
+        }
+        m.serialize_entry("created_at", &o.created_at)?;
+        m.serialize_entry("updated_at", &o.updated_at)?;
+        m.end()
+    }
+}
+
+pub fn object_json(res: &'static Resource, o: &ObjectDto) -> Value {
+    serde_json::to_value(ApiObject(res, o)).unwrap_or_default()
 }
 
 fn page_links(
@@ -146,17 +165,11 @@ async fn list_objects(
     match format.as_str() {
         "json" => {
             let page = objects::list(&ctx, res, &lq).await?;
-            let results = page.rows.iter().map(|o| object_json(res, o)).collect();
             let path = format!("/api/v1/{}/", res.slug);
-            Ok(Json(list_json(
-                &path,
-                &pairs,
-                page.count,
-                page.limit,
-                page.offset,
-                results,
-            ))
-            .into_response())
+            let (next, previous) = page_links(&path, &pairs, page.count, page.limit, page.offset);
+            let results: Vec<ApiObject> = page.rows.iter().map(|o| ApiObject(res, o)).collect();
+            let body = json!({"count": page.count, "next": next, "previous": previous, "results": results});
+            Ok(Json(body).into_response())
         }
         "csv" => csv_export(&ctx, res, lq).await,
         other => Err(AppError::field(
@@ -220,14 +233,36 @@ async fn csv_export(ctx: &Ctx, res: &'static Resource, lq: ListQuery) -> Res<Res
         .into_response())
 }
 
+/// `Prefer: return=minimal` (RFC 7240): answer a create with ids and URLs only.
+fn wants_minimal(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|p| p.trim().eq_ignore_ascii_case("return=minimal"))
+        })
+}
+
+fn created(res: &'static Resource, o: &ObjectDto, minimal: bool) -> Value {
+    if minimal {
+        json!({"id": o.id, "url": url_of(res, o.id)})
+    } else {
+        object_json(res, o)
+    }
+}
+
 async fn create_objects(
     res: &'static Resource,
     s: AppState,
     auth: Auth,
     meta: RequestMeta,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Res<Response> {
     let ctx = ctx(&s, &auth, &meta)?;
+    let minimal = wants_minimal(&headers);
     match parse_body(&body)? {
         Value::Array(items) => {
             let inputs = items
@@ -239,13 +274,17 @@ async fn create_objects(
                     })
                 })
                 .collect::<Res<Vec<_>>>()?;
-            let created = objects::create_many(&ctx, res, inputs).await?;
-            let out: Vec<Value> = created.iter().map(|o| object_json(res, o)).collect();
+            let made = objects::create_many(&ctx, res, inputs).await?;
+            let out: Vec<Value> = made.iter().map(|o| created(res, o, minimal)).collect();
             Ok((StatusCode::CREATED, Json(Value::Array(out))).into_response())
         }
         v => {
-            let created = objects::create(&ctx, res, object(v)?).await?;
-            Ok((StatusCode::CREATED, Json(object_json(res, &created))).into_response())
+            let made = objects::create(&ctx, res, object(v)?).await?;
+            let mut r = (StatusCode::CREATED, Json(created(res, &made, minimal))).into_response();
+            if let Ok(loc) = axum::http::HeaderValue::from_str(&url_of(res, made.id)) {
+                r.headers_mut().insert(header::LOCATION, loc);
+            }
+            Ok(r)
         }
     }
 }
@@ -301,7 +340,10 @@ fn collection(res: &'static Resource) -> MethodRouter<AppState> {
         move |State(s): State<AppState>,
               Extension(a): Extension<Auth>,
               Extension(m): Extension<RequestMeta>,
-              body: Bytes| async move { reply(create_objects(res, s, a, m, body).await) },
+              headers: axum::http::HeaderMap,
+              body: Bytes| async move {
+            reply(create_objects(res, s, a, m, headers, body).await)
+        },
     )
 }
 

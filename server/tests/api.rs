@@ -284,6 +284,25 @@ async fn crud_filters_pagination_and_errors() {
         assert_eq!(log["count"], 3, "{be}");
         assert_eq!(log["results"][0]["username"], "editor");
 
+        // `Prefer: return=minimal` answers with ids and URLs only.
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/tenants/")
+            .header(header::AUTHORIZATION, format!("Bearer {}", t.editor))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("prefer", "return=minimal")
+            .body(Body::from(r#"[{"name": "T1"}, {"name": "T2"}]"#))
+            .unwrap();
+        let res = t.app.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value =
+            serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(body.as_array().unwrap().len(), 2);
+        assert_eq!(
+            body[0].as_object().unwrap().keys().collect::<Vec<_>>(),
+            vec!["id", "url"]
+        );
+
         // Filters named like the fields; a region includes its sub-regions.
         let names = |v: Value| {
             v["results"]

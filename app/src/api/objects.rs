@@ -146,6 +146,17 @@ pub async fn fetch_form(kind: Kind, id: Option<i64>) -> Result<FormView, AppErro
     .await
 }
 
+/// The object a delete confirmation page is about (editors only).
+#[server]
+pub async fn fetch_deletable(kind: Kind, id: i64) -> Result<ObjectDto, AppError> {
+    run(async {
+        let ctx = ctx()?;
+        ctx.require_write(&format!("delete {}", kind.res().plural))?;
+        svc::get(&ctx, kind.res(), id).await
+    })
+    .await
+}
+
 /// Create (no id) or update an object from a form; on success go to its page.
 #[server]
 pub async fn save_object(

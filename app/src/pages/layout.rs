@@ -6,7 +6,7 @@ use crate::components::{ErrorBox, MeResource};
 use crate::error::AppError;
 use crate::schema::Kind;
 use leptos::prelude::*;
-use leptos_router::components::{A, Form, Outlet};
+use leptos_router::components::{Form, Outlet};
 use leptos_router::hooks::{use_location, use_query_map};
 
 struct NavGroup {
@@ -125,7 +125,7 @@ pub fn Layout() -> impl IntoView {
                                             let r = k.res();
                                             view! {
                                                 <li>
-                                                    <A href=format!("/{}", r.slug)>{crate::schema::capitalize(r.plural)}</A>
+                                                    <a href=format!("/{}", r.slug)>{crate::schema::capitalize(r.plural)}</a>
                                                 </li>
                                             }
                                         })
@@ -139,15 +139,15 @@ pub fn Layout() -> impl IntoView {
                     <h2>"Administration"</h2>
                     <ul>
                         <li>
-                            <A href="/changes">"Change log"</A>
+                            <a href="/changes">"Change log"</a>
                         </li>
                         <li>
-                            <A href="/tokens">"API tokens"</A>
+                            <a href="/tokens">"API tokens"</a>
                         </li>
                         <Suspense fallback=|| ()>
                             {move || Suspend::new(async move {
                                 let admin = me.await.ok().flatten().is_some_and(|m| m.role.is_admin());
-                                admin.then(|| view! { <li><A href="/users">"Users"</A></li> })
+                                admin.then(|| view! { <li><a href="/users">"Users"</a></li> })
                             })}
                         </Suspense>
                         <li>

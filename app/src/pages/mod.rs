@@ -88,7 +88,7 @@ pub fn SearchPage() -> impl IntoView {
         <Form method="get" action="/search" attr:class="filter-bar" attr:role="search">
             <div class="field grow">
                 <label for="search-q">"Name, serial, asset tag, IP or MAC"</label>
-                <input id="search-q" type="search" name="q" value=move || q.get() />
+                <input id="search-q" type="search" name="q" value=move || q.get() prop:value=move || q.get() />
             </div>
             <div class="filter-actions">
                 <button type="submit" class="btn btn-primary">
@@ -179,11 +179,11 @@ pub fn ChangesPage() -> impl IntoView {
                 <Form method="get" action="/changes" attr:class="filter-bar">
                     <div class="field">
                         <label for="f-user">"User"</label>
-                        <input id="f-user" name="user" value=user />
+                        <input id="f-user" name="user" value=user.clone() prop:value=user />
                     </div>
                     <div class="field">
                         <label for="f-type">"Object type"</label>
-                        <select id="f-type" name="object_type">
+                        <select id="f-type" name="object_type" prop:value=ot.clone()>
                             <option value="">"Any"</option>
                             {types
                                 .iter()
@@ -193,18 +193,18 @@ pub fn ChangesPage() -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="f-action">"Action"</label>
-                        <select id="f-action" name="action">
+                        <select id="f-action" name="action" prop:value=act.clone()>
                             <option value="">"Any"</option>
                             {ACTIONS.iter().map(|a| view! { <option value=*a selected=*a == act>{*a}</option> }).collect_view()}
                         </select>
                     </div>
                     <div class="field">
                         <label for="f-since">"From"</label>
-                        <input id="f-since" name="since" type="date" value=since />
+                        <input id="f-since" name="since" type="date" value=since.clone() prop:value=since />
                     </div>
                     <div class="field">
                         <label for="f-until">"To"</label>
-                        <input id="f-until" name="until" type="date" value=until />
+                        <input id="f-until" name="until" type="date" value=until.clone() prop:value=until />
                     </div>
                     {object_id.map(|v| view! { <input type="hidden" name="object_id" value=v /> })}
                     {request_id.map(|v| view! { <input type="hidden" name="request_id" value=v /> })}

@@ -276,7 +276,7 @@ fn FilterBar(
         <Form method="get" action=path.clone() attr:class="filter-bar" attr:role="search">
             <div class="field grow">
                 <label for="filter-q">"Search"</label>
-                <input id="filter-q" type="search" name="q" value=q placeholder=format!("Search {}", res.plural) />
+                <input id="filter-q" type="search" name="q" value=q.clone() prop:value=q.clone() placeholder=format!("Search {}", res.plural) />
             </div>
             {filters
                 .into_iter()
@@ -285,7 +285,7 @@ fn FilterBar(
                     let id = format!("filter-{}", f.name);
                     let control = match f.ty {
                         FieldType::Choice(choices) => view! {
-                            <select id=id.clone() name=f.name>
+                            <select id=id.clone() name=f.name prop:value=value.clone()>
                                 <option value="">"Any"</option>
                                 {choices
                                     .iter()
@@ -296,7 +296,7 @@ fn FilterBar(
                         .into_any(),
                         FieldType::Ref(k) => match options_of(&options, k).filter(|o| !o.truncated) {
                             Some(o) => view! {
-                                <select id=id.clone() name=f.name>
+                                <select id=id.clone() name=f.name prop:value=value.clone()>
                                     <option value="">"Any"</option>
                                     {(!f.required)
                                         .then(|| view! { <option value="null" selected=value == "null">"(none)"</option> })}
@@ -311,9 +311,9 @@ fn FilterBar(
                                 </select>
                             }
                             .into_any(),
-                            None => view! { <input id=id.clone() name=f.name type="number" min="1" value=value placeholder="id" /> }.into_any(),
+                            None => view! { <input id=id.clone() name=f.name type="number" min="1" value=value.clone() prop:value=value placeholder="id" /> }.into_any(),
                         },
-                        _ => view! { <input id=id.clone() name=f.name value=value /> }.into_any(),
+                        _ => view! { <input id=id.clone() name=f.name value=value.clone() prop:value=value /> }.into_any(),
                     };
                     view! {
                         <div class="field">
@@ -597,12 +597,12 @@ fn default_value(f: &Field) -> String {
 pub fn ObjectDeletePage() -> impl IntoView {
     let kind = kind_param();
     let id = id_param();
-    // The form's data: only editors get it, so viewers see "no permission" (403).
+    // Only editors get it, so viewers see "no permission" (403).
     let data = Resource::new(
         move || (kind.get(), id.get()),
         |(k, id)| async move {
             match (k, id) {
-                (Some(k), Some(id)) => fetch_form(k, Some(id)).await,
+                (Some(k), Some(id)) => fetch_deletable(k, id).await,
                 _ => not_found("object"),
             }
         },
@@ -618,8 +618,7 @@ pub fn ObjectDeletePage() -> impl IntoView {
                         return view! { <NotFound /> }.into_any();
                     };
                     let o = match data.await {
-                        Ok(FormView { object: Some(o), .. }) => o,
-                        Ok(_) => return view! { <NotFound /> }.into_any(),
+                        Ok(o) => o,
                         Err(e) => return failed(k, e),
                     };
                     let name = o.display.clone();

@@ -10,11 +10,20 @@ use tokio::sync::{Mutex, MutexGuard};
 
 pub const DEFAULT_URL: &str = "sqlite://census.db?mode=rwc";
 
-/// The connection pool plus a gate for writes.
+/// The connection pool for reads, and the connection and gate for writes.
 #[derive(Clone, Debug)]
 pub struct Db {
     pub conn: DatabaseConnection,
+    /// SQLite: one connection for every write, so its page cache stays warm with the indexes
+    /// that writes touch. PostgreSQL: the same pool as `conn`.
+    writer: DatabaseConnection,
     write_gate: Arc<Mutex<()>>,
+}
+
+/// Exclusive (on SQLite) use of the write connection.
+pub struct Writer<'a> {
+    _gate: Option<MutexGuard<'a, ()>>,
+    pub conn: &'a DatabaseConnection,
 }
 
 impl Db {
@@ -22,13 +31,18 @@ impl Db {
         self.conn.get_database_backend()
     }
 
-    /// Held for the duration of a write transaction. SQLite allows one writer at a time and a
-    /// deferred transaction that later tries to write can fail at once with "database is
-    /// locked"; queueing writers here avoids that. PostgreSQL writers run concurrently.
-    pub async fn write_gate(&self) -> Option<MutexGuard<'_, ()>> {
-        match self.backend() {
+    /// Held for the duration of a write (reads that validate it included). SQLite allows one
+    /// writer at a time and a deferred transaction that later tries to write can fail at once
+    /// with "database is locked"; queueing writers here avoids that. PostgreSQL writers run
+    /// concurrently.
+    pub async fn writer(&self) -> Writer<'_> {
+        let gate = match self.backend() {
             DbBackend::Sqlite => Some(self.write_gate.lock().await),
             _ => None,
+        };
+        Writer {
+            _gate: gate,
+            conn: &self.writer,
         }
     }
 
@@ -49,21 +63,43 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Open a pool. SQLite files are created when missing and use WAL and foreign keys.
+/// Open the pools. SQLite files are created when missing and use WAL and foreign keys.
 pub async fn connect(url: &str) -> Result<Db, DbErr> {
+    let conn = Database::connect(options(url, false)).await?;
+    let writer = if url.starts_with("sqlite:") {
+        Database::connect(options(url, true)).await?
+    } else {
+        conn.clone()
+    };
+    Ok(Db {
+        conn,
+        writer,
+        write_gate: Arc::new(Mutex::new(())),
+    })
+}
+
+fn options(url: &str, writer: bool) -> ConnectOptions {
     let mut opts = ConnectOptions::new(driver_url(url));
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
-        opts.max_connections(8).min_connections(1);
-        opts.map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
+        if writer {
+            opts.max_connections(1).min_connections(1);
+        } else {
+            opts.max_connections(8).min_connections(1);
+        }
+        let cache = if writer { "-65536" } else { "-16384" };
+        opts.map_sqlx_sqlite_opts(move |o: SqliteConnectOptions| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
-                .pragma("cache_size", "-32000")
+                .pragma("cache_size", cache)
+                // A larger WAL between checkpoints: pages changed again and again during a bulk
+                // load are written to the database file once per checkpoint, not every 4 MB.
+                .pragma("wal_autocheckpoint", "8000")
                 .pragma("temp_store", "memory")
         });
     } else {
@@ -72,11 +108,7 @@ pub async fn connect(url: &str) -> Result<Db, DbErr> {
     if let Some(schema) = search_path(url) {
         opts.set_schema_search_path(schema);
     }
-    let conn = Database::connect(opts).await?;
-    Ok(Db {
-        conn,
-        write_gate: Arc::new(Mutex::new(())),
-    })
+    opts
 }
 
 /// `?census_schema=NAME` on a PostgreSQL URL confines Census to one schema (tests use it to

@@ -30,6 +30,9 @@ struct Args {
     samples: usize,
     #[arg(long, default_value = "target/bench/bench.json")]
     out: PathBuf,
+    /// Keep the SQLite database file (its path is printed)
+    #[arg(long)]
+    keep: bool,
 }
 
 struct Server {
@@ -93,6 +96,24 @@ impl Client {
         Ok(v)
     }
 
+    /// POST without reading the created objects back (bulk loading).
+    async fn post_quiet(&self, path: &str, body: &Value) -> Result<()> {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("Prefer", "return=minimal")
+            .json(body)
+            .send()
+            .await?;
+        let status = r.status();
+        let bytes = r.bytes().await?;
+        if !status.is_success() {
+            bail!("POST {path}: {status}: {}", String::from_utf8_lossy(&bytes));
+        }
+        Ok(())
+    }
+
     /// (client ms, server ms from Server-Timing, body length).
     async fn timed_get(&self, path: &str) -> Result<(f64, f64, usize)> {
         let start = Instant::now();
@@ -133,6 +154,14 @@ fn ids(v: &Value) -> Vec<i64> {
     v.as_array()
         .map(|a| a.iter().filter_map(|o| o["id"].as_i64()).collect())
         .unwrap_or_default()
+}
+
+/// Serial numbers in no particular order, as real ones are.
+fn serial_of(i: usize) -> String {
+    format!(
+        "SN{:08X}",
+        (i as u64).wrapping_mul(2_654_435_761) & 0xFFFF_FFFF
+    )
 }
 
 const STATUSES: [&str; 5] = ["active", "active", "active", "planned", "offline"];
@@ -205,6 +234,8 @@ async fn load(c: &Client, devices: usize, sites: usize) -> Result<(f64, String, 
     }
     let start = Instant::now();
     let chunk = 1000;
+    // A few requests in flight, so the server parses the next batch while it writes one.
+    let mut inflight = tokio::task::JoinSet::new();
     let mut n = 0;
     while n < devices {
         let body: Vec<Value> = (n..(n + chunk).min(devices))
@@ -215,7 +246,7 @@ async fn load(c: &Client, devices: usize, sites: usize) -> Result<(f64, String, 
                     "role": ROLES[i % ROLES.len()],
                     "manufacturer_id": manufacturers[i % manufacturers.len()],
                     "model": format!("M{}", i % 37),
-                    "serial": format!("SN{:08X}", (i as u64).wrapping_mul(2_654_435_761) & 0xFFFF_FFFF),
+                    "serial": serial_of(i),
                     "asset_tag": format!("AT{i:07}"),
                     "platform": "IOS-XE",
                     "primary_ipv4": format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255),
@@ -225,10 +256,20 @@ async fn load(c: &Client, devices: usize, sites: usize) -> Result<(f64, String, 
                 })
             })
             .collect();
-        c.post("/api/v1/devices/", &json!(body))
-            .await
-            .with_context(|| format!("loading devices {n}…"))?;
+        if inflight.len() >= 3 {
+            inflight.join_next().await.expect("task")??;
+        }
+        let c = c.clone();
+        let first = n;
+        inflight.spawn(async move {
+            c.post_quiet("/api/v1/devices/", &json!(body))
+                .await
+                .with_context(|| format!("loading devices {first}…"))
+        });
         n += chunk;
+    }
+    while let Some(r) = inflight.join_next().await {
+        r??;
     }
     let secs = start.elapsed().as_secs_f64();
     let known = devices / 2 + 7;
@@ -486,6 +527,10 @@ async fn main() -> Result<()> {
     }
     std::fs::write(&args.out, serde_json::to_string_pretty(&report)?)?;
     println!("\nwritten to {}", args.out.display());
-    let _ = std::fs::remove_dir_all(&dir);
+    if args.keep {
+        println!("database kept at {}", sqlite_file.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }

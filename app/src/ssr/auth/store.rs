@@ -32,10 +32,10 @@ fn expiry(r: &Record) -> DateTime<Utc> {
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let _gate = self.db.write_gate().await;
+        let w = self.db.writer().await;
         loop {
             let exists = session::Entity::find_by_id(record.id.to_string())
-                .one(&self.db.conn)
+                .one(w.conn)
                 .await
                 .map_err(backend)?
                 .is_some();
@@ -51,7 +51,7 @@ impl SessionStore for DbSessionStore {
             data: Set(data),
             expiry_date: Set(expiry(record)),
         })
-        .exec(&self.db.conn)
+        .exec(w.conn)
         .await
         .map_err(backend)?;
         Ok(())
@@ -60,7 +60,7 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(record)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        let _gate = self.db.write_gate().await;
+        let w = self.db.writer().await;
         session::Entity::insert(session::ActiveModel {
             id: Set(record.id.to_string()),
             data: Set(data),
@@ -71,7 +71,7 @@ impl SessionStore for DbSessionStore {
                 .update_columns([session::Column::Data, session::Column::ExpiryDate])
                 .to_owned(),
         )
-        .exec(&self.db.conn)
+        .exec(w.conn)
         .await
         .map_err(backend)?;
         Ok(())
@@ -94,9 +94,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        let _gate = self.db.write_gate().await;
+        let w = self.db.writer().await;
         session::Entity::delete_by_id(id.to_string())
-            .exec(&self.db.conn)
+            .exec(w.conn)
             .await
             .map_err(backend)?;
         Ok(())
@@ -106,10 +106,10 @@ impl SessionStore for DbSessionStore {
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        let _gate = self.db.write_gate().await;
+        let w = self.db.writer().await;
         session::Entity::delete_many()
             .filter(session::Column::ExpiryDate.lt(Utc::now()))
-            .exec(&self.db.conn)
+            .exec(w.conn)
             .await
             .map_err(backend)?;
         Ok(())

@@ -42,29 +42,29 @@ pub async fn check(db: &Db, username: &str, client_addr: &str) -> Result<(), App
 }
 
 pub async fn record_failure(db: &Db, username: &str, client_addr: &str) -> Result<(), AppError> {
-    let _gate = db.write_gate().await;
+    let w = db.writer().await;
     login_attempt::Entity::insert(login_attempt::ActiveModel {
         username: Set(username.to_lowercase()),
         client_addr: Set(client_addr.to_string()),
         attempted_at: Set(Utc::now()),
         ..Default::default()
     })
-    .exec(&db.conn)
+    .exec(w.conn)
     .await?;
     // Old attempts are of no further use.
     login_attempt::Entity::delete_many()
         .filter(login_attempt::Column::AttemptedAt.lt(Utc::now() - Duration::days(1)))
-        .exec(&db.conn)
+        .exec(w.conn)
         .await?;
     Ok(())
 }
 
 /// A successful sign-in clears the username's failures.
 pub async fn clear(db: &Db, username: &str) -> Result<(), AppError> {
-    let _gate = db.write_gate().await;
+    let w = db.writer().await;
     login_attempt::Entity::delete_many()
         .filter(login_attempt::Column::Username.eq(username.to_lowercase()))
-        .exec(&db.conn)
+        .exec(w.conn)
         .await?;
     Ok(())
 }

@@ -32,8 +32,9 @@ pub struct Change {
     pub object_id: i64,
     pub repr: String,
     pub action: Action,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
+    /// The object before and after, as JSON text.
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 const COLS: [&str; 10] = [
@@ -69,8 +70,8 @@ pub async fn record<C: ConnectionTrait>(
                 c.object_id.into(),
                 c.repr.clone().into(),
                 c.action.as_str().into(),
-                c.before.as_ref().map(Value::to_string).into(),
-                c.after.as_ref().map(Value::to_string).into(),
+                c.before.clone().into(),
+                c.after.clone().into(),
             ]);
         }
         conn.execute(&ins).await?;

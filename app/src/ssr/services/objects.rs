@@ -751,7 +751,6 @@ pub async fn create_many(
     if inputs.is_empty() {
         return Ok(vec![]);
     }
-    let conn = &ctx.db.conn;
     let mut errors: Vec<FieldErrors> = vec![FieldErrors::new(); inputs.len()];
     let mut rows: Vec<(Option<i64>, Vec<Cell>)> = Vec::with_capacity(inputs.len());
     for (n, input) in inputs.iter().enumerate() {
@@ -763,9 +762,12 @@ pub async fn create_many(
             }
         }
     }
-    let _gate = ctx.db.write_gate().await;
-    validate_batch(conn, res, &mut rows, &mut errors).await?;
+    // Validation reads outside the write gate, so requests validate while another writes; the
+    // database's unique and foreign keys catch whatever changes in between.
+    let refs = validate_batch(&ctx.db.conn, res, &mut rows, &mut errors).await?;
     fail_on_errors(res, &errors, inputs.len())?;
+    let w = ctx.db.writer().await;
+    let conn = w.conn;
 
     let txn = conn.begin().await?;
     let t = now();
@@ -788,16 +790,23 @@ pub async fn create_many(
             vals.push(t.into());
             ins.values_panic(vals);
         }
-        ins.returning_col("id");
-        let mut got: Vec<i64> = txn
-            .query_all(&ins)
-            .await?
-            .iter()
-            .map(|r| r.try_get_by_index::<i64>(0))
-            .collect::<Result<_, _>>()?;
-        // Ids come from one sequence in row order; sort in case RETURNING does not keep it.
-        got.sort_unstable();
-        ids.extend(got);
+        if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            // One writer at a time (the gate): one statement's rows get consecutive rowids.
+            let last = txn.execute(&ins).await?.last_insert_id() as i64;
+            let n = chunk.len() as i64;
+            ids.extend(last - n + 1..=last);
+        } else {
+            ins.returning_col("id");
+            let mut got: Vec<i64> = txn
+                .query_all(&ins)
+                .await?
+                .iter()
+                .map(|r| r.try_get_by_index::<i64>(0))
+                .collect::<Result<_, _>>()?;
+            // Ids come from one sequence in row order; sort in case RETURNING does not keep it.
+            got.sort_unstable();
+            ids.extend(got);
+        }
     }
     let stored: Vec<Row> = rows
         .into_iter()
@@ -817,12 +826,13 @@ pub async fn create_many(
             repr: r.title(res),
             action: Action::Create,
             before: None,
-            after: Some(r.to_json(res)),
+            after: Some(r.to_json_text(res)),
         })
         .collect();
     changelog::record(&txn, ctx, changes).await?;
     txn.commit().await?;
-    Ok(to_dtos(conn, res, &stored).await?)
+    drop(w);
+    Ok(stored.iter().map(|r| dto(res, r, &refs)).collect())
 }
 
 async fn validate_batch<C: ConnectionTrait>(
@@ -830,7 +840,7 @@ async fn validate_batch<C: ConnectionTrait>(
     res: &'static Resource,
     rows: &mut [(Option<i64>, Vec<Cell>)],
     errors: &mut [FieldErrors],
-) -> Result<(), DbErr> {
+) -> Result<RefCache, DbErr> {
     let cells: Vec<&[Cell]> = rows.iter().map(|(_, c)| c.as_slice()).collect();
     let mut refs = RefCache::load(conn, res, &cells).await?;
     for (n, (_, cells)) in rows.iter_mut().enumerate() {
@@ -850,7 +860,8 @@ async fn validate_batch<C: ConnectionTrait>(
             }
         }
     }
-    check_unique(conn, res, rows, errors).await
+    check_unique(conn, res, rows, errors).await?;
+    Ok(refs)
 }
 
 fn fail_on_errors(res: &Resource, errors: &[FieldErrors], total: usize) -> Result<(), AppError> {
@@ -899,8 +910,8 @@ pub async fn update(
     patch: Values,
 ) -> Result<ObjectDto, AppError> {
     ctx.require_write(&format!("change {}", res.plural))?;
-    let _gate = ctx.db.write_gate().await;
-    let conn = &ctx.db.conn;
+    let w = ctx.db.writer().await;
+    let conn = w.conn;
     let row = load_row(conn, res, id).await?;
     let cells = prepare(res, Some(&row), &patch).map_err(AppError::fields)?;
     let mut rows = vec![(Some(id), cells)];
@@ -962,8 +973,8 @@ async fn write_updates<C: ConnectionTrait>(
             object_id: old.id,
             repr: after.title(res),
             action: Action::Update,
-            before: Some(old.to_json(res)),
-            after: Some(after.to_json(res)),
+            before: Some(old.to_json_text(res)),
+            after: Some(after.to_json_text(res)),
         });
         out.push(after);
     }
@@ -1011,8 +1022,8 @@ pub async fn bulk_update(
     if ids.is_empty() {
         return Err(AppError::invalid(format!("No {} selected.", res.plural)));
     }
-    let _gate = ctx.db.write_gate().await;
-    let conn = &ctx.db.conn;
+    let w = ctx.db.writer().await;
+    let conn = w.conn;
     let mut old = load_rows(conn, res, &ids).await?;
     old.sort_by_key(|r| r.id);
     if old.len() != ids.len() {
@@ -1166,8 +1177,8 @@ pub async fn bulk_delete(
     if ids.is_empty() {
         return Err(AppError::invalid(format!("No {} selected.", res.plural)));
     }
-    let _gate = ctx.db.write_gate().await;
-    let conn = &ctx.db.conn;
+    let w = ctx.db.writer().await;
+    let conn = w.conn;
     let txn = conn.begin().await?;
     let rows = load_rows(&txn, res, &ids).await?;
     let blocked = blockers(&txn, res, &rows).await?;
@@ -1202,7 +1213,7 @@ pub async fn bulk_delete(
             object_id: r.id,
             repr: r.title(res),
             action: Action::Delete,
-            before: Some(r.to_json(res)),
+            before: Some(r.to_json_text(res)),
             after: None,
         })
         .collect();

@@ -315,13 +315,19 @@ pub async fn condition<C: ConnectionTrait>(
         cond = cond.add(any);
     }
     if let Some(q) = &lq.q {
-        let pattern = format!("%{}%", like_escape(&q.to_lowercase()));
+        // Case-insensitive substring: SQLite's LIKE ignores (ASCII) case, PostgreSQL has ILIKE.
+        use sea_orm::sea_query::extension::postgres::PgExpr;
+        let pattern = format!("%{}%", like_escape(q));
+        let pg = conn.get_database_backend() == sea_orm::DbBackend::Postgres;
         let mut any = Condition::any();
         for name in res.search {
-            any = any.add(
-                Expr::expr(Func::lower(Expr::col((t, *name))))
-                    .like(LikeExpr::new(pattern.clone()).escape('\\')),
-            );
+            let col = Expr::col((t, *name));
+            // Backslash escapes `%` and `_`; it is PostgreSQL's default escape character.
+            any = any.add(if pg {
+                col.ilike(LikeExpr::new(pattern.clone()))
+            } else {
+                col.like(LikeExpr::new(pattern.clone()).escape('\\'))
+            });
         }
         for name in res.search_exact {
             let field = res.field(name).expect("search field");
@@ -345,6 +351,7 @@ pub fn page_ids_query(res: &'static Resource, cond: Condition, lq: &ListQuery) -
     } else {
         lq.ordering.clone()
     };
+    // Text sorts ignore case ("alpha" before "Beta"), served by `lower(...)` indexes.
     for (field, desc) in ordering {
         let order = if desc { Order::Desc } else { Order::Asc };
         match field.ty {
@@ -357,7 +364,10 @@ pub fn page_ids_query(res: &'static Resource, cond: Condition, lq: &ListQuery) -
                     alias.clone(),
                     Expr::col((alias.clone(), "id")).equals((t, field.name)),
                 );
-                q.order_by((alias, target.title), order);
+                q.order_by_expr(Func::lower(Expr::col((alias, target.title))).into(), order);
+            }
+            FieldType::Text | FieldType::LongText | FieldType::Slug => {
+                q.order_by_expr(Func::lower(Expr::col((t, field.name))).into(), order);
             }
             _ => {
                 q.order_by((t, field.name), order);

@@ -57,8 +57,8 @@ pub async fn create(ctx: &Ctx, user_id: i64, description: &str) -> Result<NewTok
         .await?
         .ok_or_else(|| AppError::field("user_id", format!("there is no user with id {user_id}")))?;
     let secret = generate();
-    let _gate = ctx.db.write_gate().await;
-    let txn = ctx.db.conn.begin().await?;
+    let w = ctx.db.writer().await;
+    let txn = w.conn.begin().await?;
     let m = api_token::ActiveModel {
         user_id: Set(user_id),
         description: Set(description.to_string()),
@@ -79,7 +79,7 @@ pub async fn create(ctx: &Ctx, user_id: i64, description: &str) -> Result<NewTok
             repr: format!("{}… ({})", m.token_prefix, owner.username),
             action: Action::Create,
             before: None,
-            after: Some(json!({"id": m.id, "user_id": user_id, "description": m.description, "prefix": m.token_prefix})),
+            after: Some(json!({"id": m.id, "user_id": user_id, "description": m.description, "prefix": m.token_prefix}).to_string()),
         }],
     )
     .await?;
@@ -138,8 +138,8 @@ pub async fn revoke(ctx: &Ctx, id: i64) -> Result<(), AppError> {
     if ctx.actor.user_id != Some(t.user_id) {
         ctx.require_admin("revoke other users' tokens")?;
     }
-    let _gate = ctx.db.write_gate().await;
-    let txn = ctx.db.conn.begin().await?;
+    let w = ctx.db.writer().await;
+    let txn = w.conn.begin().await?;
     api_token::Entity::delete_by_id(id).exec(&txn).await?;
     changelog::record(
         &txn,
@@ -149,7 +149,7 @@ pub async fn revoke(ctx: &Ctx, id: i64) -> Result<(), AppError> {
             object_id: id,
             repr: format!("{}…", t.token_prefix),
             action: Action::Delete,
-            before: Some(json!({"id": id, "user_id": t.user_id, "description": t.description, "prefix": t.token_prefix})),
+            before: Some(json!({"id": id, "user_id": t.user_id, "description": t.description, "prefix": t.token_prefix}).to_string()),
             after: None,
         }],
     )
@@ -178,10 +178,10 @@ pub async fn resolve(db: &Db, secret: &str) -> Result<Option<Actor>, AppError> {
         .last_used_at
         .is_none_or(|at| now() - at > chrono::Duration::minutes(1));
     if stale {
-        let _gate = db.write_gate().await;
+        let w = db.writer().await;
         let mut am: api_token::ActiveModel = t.into();
         am.last_used_at = Set(Some(now()));
-        am.update(&db.conn).await?;
+        am.update(w.conn).await?;
     }
     Ok(Some(users::actor_of(&u)))
 }

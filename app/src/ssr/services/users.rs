@@ -137,7 +137,7 @@ async fn insert<C: sea_orm::ConnectionTrait>(
                 repr: m.username.clone(),
                 action: Action::Create,
                 before: None,
-                after: Some(logged(&m)),
+                after: Some(logged(&m).to_string()),
             }],
         )
         .await?;
@@ -152,8 +152,8 @@ pub async fn setup_first_admin(
     password: &str,
     request_id: &str,
 ) -> Result<Actor, AppError> {
-    let _gate = db.write_gate().await;
-    let txn = db.conn.begin().await?;
+    let w = db.writer().await;
+    let txn = w.conn.begin().await?;
     if user::Entity::find().count(&txn).await? > 0 {
         return Err(AppError::Conflict(
             "Census already has users; sign in instead.".into(),
@@ -205,10 +205,10 @@ pub async fn authenticate(
     let u = found.expect("checked");
     throttle::clear(db, username).await?;
     {
-        let _gate = db.write_gate().await;
+        let w = db.writer().await;
         let mut am: user::ActiveModel = u.clone().into();
         am.last_login_at = Set(Some(now()));
-        am.update(&db.conn).await?;
+        am.update(w.conn).await?;
     }
     Ok(actor_of(&u))
 }
@@ -242,8 +242,8 @@ pub async fn create(
     role: Role,
 ) -> Result<UserDto, AppError> {
     ctx.require_admin("manage users")?;
-    let _gate = ctx.db.write_gate().await;
-    let txn = ctx.db.conn.begin().await?;
+    let w = ctx.db.writer().await;
+    let txn = w.conn.begin().await?;
     let m = insert(&txn, Some(ctx), username, password, role).await?;
     txn.commit().await?;
     Ok(dto(&m))
@@ -282,8 +282,8 @@ pub async fn update(ctx: &Ctx, id: i64, patch: UserPatch) -> Result<UserDto, App
         Some(p) => Some(auth::hash_password(p.clone()).await?),
         None => None,
     };
-    let _gate = ctx.db.write_gate().await;
-    let txn = ctx.db.conn.begin().await?;
+    let w = ctx.db.writer().await;
+    let txn = w.conn.begin().await?;
     let old = user::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -320,8 +320,8 @@ pub async fn update(ctx: &Ctx, id: i64, patch: UserPatch) -> Result<UserDto, App
             object_id: id,
             repr: new.username.clone(),
             action: Action::Update,
-            before: Some(logged(&old)),
-            after: Some(after),
+            before: Some(logged(&old).to_string()),
+            after: Some(after.to_string()),
         }],
     )
     .await?;
@@ -348,8 +348,8 @@ pub async fn change_own_password(ctx: &Ctx, current: &str, new: &str) -> Result<
         return Err(AppError::fields(errors));
     }
     let hash = auth::hash_password(new.to_string()).await?;
-    let _gate = ctx.db.write_gate().await;
-    let txn = ctx.db.conn.begin().await?;
+    let w = ctx.db.writer().await;
+    let txn = w.conn.begin().await?;
     let mut am: user::ActiveModel = u.clone().into();
     am.password_hash = Set(hash);
     am.updated_at = Set(now());
@@ -362,11 +362,11 @@ pub async fn change_own_password(ctx: &Ctx, current: &str, new: &str) -> Result<
             object_id: id,
             repr: u.username.clone(),
             action: Action::Update,
-            before: Some(logged(&u)),
+            before: Some(logged(&u).to_string()),
             after: Some({
                 let mut v = logged(&u);
                 v["password"] = json!("changed");
-                v
+                v.to_string()
             }),
         }],
     )
@@ -382,8 +382,8 @@ pub async fn delete(ctx: &Ctx, id: i64) -> Result<(), AppError> {
             "You cannot delete your own account.".into(),
         ));
     }
-    let _gate = ctx.db.write_gate().await;
-    let txn = ctx.db.conn.begin().await?;
+    let w = ctx.db.writer().await;
+    let txn = w.conn.begin().await?;
     let old = user::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -407,7 +407,7 @@ pub async fn delete(ctx: &Ctx, id: i64) -> Result<(), AppError> {
             object_id: id,
             repr: old.username.clone(),
             action: Action::Delete,
-            before: Some(logged(&old)),
+            before: Some(logged(&old).to_string()),
             after: None,
         }],
     )
