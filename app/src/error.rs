@@ -3,7 +3,6 @@
 //! error the pages can show beside the fields.
 
 use serde::{Deserialize, Serialize};
-use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use std::collections::BTreeMap;
 
@@ -162,7 +161,7 @@ pub fn summarize(fields: &FieldErrors) -> String {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::api::TextJson;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

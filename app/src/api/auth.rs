@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::server::*;
 
 /// The signed-in user, if any.
-#[server]
+#[server(output = super::Out)]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
     Ok(auth().actor.and_then(|a| {
         a.user_id.map(|id| Me {
@@ -20,7 +20,7 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
 }
 
 /// Whether Census still needs its first admin.
-#[server]
+#[server(output = super::Out)]
 pub async fn setup_needed() -> Result<bool, AppError> {
     run(async { Ok(crate::ssr::services::users::count(&db()?).await? == 0) }).await
 }
@@ -42,7 +42,7 @@ async fn start_session(actor: &crate::ssr::services::Actor) -> Result<(), AppErr
     Ok(())
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn login(
     username: String,
     password: String,
@@ -66,7 +66,7 @@ pub async fn login(
     .await
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn logout() -> Result<(), AppError> {
     run(async {
         let session: tower_sessions::Session = leptos_axum::extract()
@@ -83,7 +83,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// Create the first admin; refused once any user exists.
-#[server]
+#[server(output = super::Out)]
 pub async fn setup(username: String, password: String, confirm: String) -> Result<(), AppError> {
     run(async {
         if password != confirm {

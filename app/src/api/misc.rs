@@ -7,7 +7,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use super::server::*;
 
-#[server]
+#[server(output = super::Out)]
 pub async fn fetch_home() -> Result<HomeCounts, AppError> {
     run(async {
         let ctx = ctx()?;
@@ -22,14 +22,14 @@ pub async fn fetch_home() -> Result<HomeCounts, AppError> {
     .await
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn search(q: String) -> Result<Vec<SearchGroup>, AppError> {
     run(async { crate::ssr::services::search::search(&ctx()?, &q, 10).await }).await
 }
 
 /// The change log filtered by `user`, `object_type`, `object_id`, `action`, `request_id`,
 /// `since`, `until`; paged by `limit` and `offset`.
-#[server]
+#[server(output = super::Out)]
 pub async fn changes(query: String) -> Result<ChangePage, AppError> {
     run(async {
         use crate::ssr::services::{changelog, query as q};

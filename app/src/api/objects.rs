@@ -109,7 +109,7 @@ fn selection(kind: Kind, sel: &str) -> Result<svc::Selection, AppError> {
     }
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn fetch_list(kind: Kind, query: String) -> Result<ListView, AppError> {
     run(async {
         let ctx = ctx()?;
@@ -124,12 +124,12 @@ pub async fn fetch_list(kind: Kind, query: String) -> Result<ListView, AppError>
     .await
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn fetch_object(kind: Kind, id: i64) -> Result<ObjectDetail, AppError> {
     run(async { svc::detail(&ctx()?, kind.res(), id).await }).await
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn fetch_form(kind: Kind, id: Option<i64>) -> Result<FormView, AppError> {
     run(async {
         let ctx = ctx()?;
@@ -147,7 +147,7 @@ pub async fn fetch_form(kind: Kind, id: Option<i64>) -> Result<FormView, AppErro
 }
 
 /// The object a delete confirmation page is about (editors only).
-#[server]
+#[server(output = super::Out)]
 pub async fn fetch_deletable(kind: Kind, id: i64) -> Result<ObjectDto, AppError> {
     run(async {
         let ctx = ctx()?;
@@ -158,7 +158,7 @@ pub async fn fetch_deletable(kind: Kind, id: i64) -> Result<ObjectDto, AppError>
 }
 
 /// Create (no id) or update an object from a form; on success go to its page.
-#[server]
+#[server(output = super::Out)]
 pub async fn save_object(
     kind: Kind,
     id: Option<i64>,
@@ -180,7 +180,7 @@ pub async fn save_object(
     .await
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn delete_object(kind: Kind, id: i64) -> Result<(), AppError> {
     run(async {
         let ctx = ctx()?;
@@ -192,7 +192,7 @@ pub async fn delete_object(kind: Kind, id: i64) -> Result<(), AppError> {
 }
 
 /// What a bulk operation would touch (ids or everything matching a filter).
-#[server]
+#[server(output = super::Out)]
 pub async fn fetch_bulk(kind: Kind, selection: String) -> Result<BulkPreview, AppError> {
     run(async {
         let ctx = ctx()?;
@@ -215,7 +215,7 @@ pub async fn fetch_bulk(kind: Kind, selection: String) -> Result<BulkPreview, Ap
 }
 
 /// Set fields on the selection: non-empty values are applied, `clear[field]` empties a field.
-#[server]
+#[server(output = super::Out)]
 pub async fn bulk_edit(
     kind: Kind,
     selection: String,
@@ -247,7 +247,7 @@ pub async fn bulk_edit(
     .await
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn bulk_delete(kind: Kind, selection: String) -> Result<(), AppError> {
     run(async {
         let ctx = ctx()?;

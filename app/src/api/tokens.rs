@@ -27,7 +27,7 @@ async fn session() -> Result<tower_sessions::Session, AppError> {
         .map_err(|e| AppError::Internal(format!("no session: {e}")))
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn fetch_tokens() -> Result<TokensView, AppError> {
     run(async {
         let ctx = ctx()?;
@@ -53,7 +53,7 @@ pub async fn fetch_tokens() -> Result<TokensView, AppError> {
 }
 
 /// Create a token for oneself (or, as admin, for `user_id`).
-#[server]
+#[server(output = super::Out)]
 pub async fn create_token(
     #[server(default)] description: String,
     #[server(default)] user_id: Option<i64>,
@@ -76,7 +76,7 @@ pub async fn create_token(
     .await
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     run(async {
         svc::revoke(&ctx()?, id).await?;

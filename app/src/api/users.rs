@@ -9,17 +9,17 @@ use super::server::*;
 #[cfg(feature = "ssr")]
 use crate::ssr::services::users as svc;
 
-#[server]
+#[server(output = super::Out)]
 pub async fn list_users() -> Result<Vec<UserDto>, AppError> {
     run(async { svc::list(&ctx()?).await }).await
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn get_user(id: i64) -> Result<UserDto, AppError> {
     run(async { svc::get(&ctx()?, id).await }).await
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn create_user(username: String, password: String, role: Role) -> Result<(), AppError> {
     run(async {
         let u = svc::create(&ctx()?, &username, &password, role)
@@ -32,7 +32,7 @@ pub async fn create_user(username: String, password: String, role: Role) -> Resu
 }
 
 /// Change a user's role, whether they may sign in, and (when given) their password.
-#[server]
+#[server(output = super::Out)]
 pub async fn update_user(
     id: i64,
     role: Role,
@@ -52,7 +52,7 @@ pub async fn update_user(
     .await
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn delete_user(id: i64) -> Result<(), AppError> {
     run(async {
         svc::delete(&ctx()?, id).await?;
@@ -62,7 +62,7 @@ pub async fn delete_user(id: i64) -> Result<(), AppError> {
     .await
 }
 
-#[server]
+#[server(output = super::Out)]
 pub async fn change_password(
     current: String,
     password: String,
