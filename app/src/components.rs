@@ -366,6 +366,65 @@ pub fn FieldInput(
     }
 }
 
+/// What a plain form input is for: it sets the type, autocomplete hints and requirements.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Input {
+    Username,
+    CurrentPassword,
+    NewPassword,
+    /// A new password that may be left empty (keep the old one).
+    OptionalPassword,
+    Text,
+}
+
+/// A labelled input of the sign-in, setup, account, user and token forms, with the messages
+/// the last submission left for it.
+#[component]
+pub fn InputField(
+    #[prop(into)] id: String,
+    name: &'static str,
+    #[prop(into)] label: String,
+    input: Input,
+    #[prop(into)] errors: Signal<FieldErrors>,
+    /// The field name in the error, when it differs from `name`.
+    #[prop(optional)]
+    error_key: Option<&'static str>,
+    #[prop(optional, into)] value: MaybeProp<String>,
+    #[prop(optional)] help: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    /// Required even if `input` does not make it so.
+    #[prop(optional)]
+    required: bool,
+) -> impl IntoView {
+    let (kind, auto, needed) = match input {
+        Input::Username => ("text", "username", true),
+        Input::CurrentPassword => ("password", "current-password", true),
+        Input::NewPassword => ("password", "new-password", true),
+        Input::OptionalPassword => ("password", "new-password", false),
+        Input::Text => ("text", "off", false),
+    };
+    let key = error_key.unwrap_or(name);
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=auto
+                required=needed || required
+                autofocus=input == Input::Username
+                minlength=(input == Input::NewPassword && name == "password").then_some("8")
+                maxlength=(input == Input::Text).then_some("200")
+                placeholder=placeholder
+                value=move || value.get().unwrap_or_default()
+            />
+            {help.map(|h| view! { <small class="help">{h}</small> })}
+            {move || view! { <FieldErrorList errors=errors.get() name=key /> }}
+        </div>
+    }
+}
+
 /// The options of `kind` among loaded option lists.
 pub fn options_of(all: &[RefOptions], kind: Kind) -> Option<RefOptions> {
     all.iter().find(|o| o.kind == kind).cloned()

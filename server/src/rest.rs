@@ -15,7 +15,7 @@ use app::ssr::services::objects::{self, Values};
 use app::ssr::services::query::{self, ListQuery};
 use app::ssr::services::{Ctx, changelog, search, tokens, users};
 use axum::body::{Body, Bytes};
-use axum::extract::{Extension, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
@@ -25,9 +25,28 @@ use std::sync::OnceLock;
 
 type Res<T> = Result<T, AppError>;
 
-fn ctx(s: &AppState, auth: &Auth, meta: &RequestMeta) -> Res<Ctx> {
-    let actor = auth.actor.clone().ok_or(AppError::Unauthorized)?;
-    Ok(Ctx::new(s.db.clone(), actor, meta.request_id.clone()))
+/// The service context of an API request: who is asking (from the auth middleware) and the
+/// request id; a request without a user is refused with 401.
+pub struct ApiCtx(pub Ctx);
+
+impl axum::extract::FromRequestParts<AppState> for ApiCtx {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &AppState,
+    ) -> Result<Self, Response> {
+        let actor = parts.extensions.get::<Auth>().and_then(|a| a.actor.clone());
+        let request_id = parts
+            .extensions
+            .get::<RequestMeta>()
+            .map(|m| m.request_id.clone())
+            .unwrap_or_else(app::ssr::services::new_request_id);
+        match actor {
+            Some(actor) => Ok(ApiCtx(Ctx::new(s.db.clone(), actor, request_id))),
+            None => Err(json_error(&AppError::Unauthorized)),
+        }
+    }
 }
 
 fn reply(r: Res<Response>) -> Response {
@@ -146,14 +165,7 @@ fn list_json(
 // ---------------------------------------------------------------------------------------------
 // Inventory objects
 
-async fn list_objects(
-    res: &'static Resource,
-    s: AppState,
-    auth: Auth,
-    meta: RequestMeta,
-    raw: Option<String>,
-) -> Res<Response> {
-    let ctx = ctx(&s, &auth, &meta)?;
+async fn list_objects(res: &'static Resource, ctx: Ctx, raw: Option<String>) -> Res<Response> {
     let all = query::pairs(raw.as_deref().unwrap_or(""));
     let format = all
         .iter()
@@ -255,13 +267,10 @@ fn created(res: &'static Resource, o: &ObjectDto, minimal: bool) -> Value {
 
 async fn create_objects(
     res: &'static Resource,
-    s: AppState,
-    auth: Auth,
-    meta: RequestMeta,
+    ctx: Ctx,
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Res<Response> {
-    let ctx = ctx(&s, &auth, &meta)?;
     let minimal = wants_minimal(&headers);
     match parse_body(&body)? {
         Value::Array(items) => {
@@ -289,38 +298,18 @@ async fn create_objects(
     }
 }
 
-async fn get_object(
-    res: &'static Resource,
-    s: AppState,
-    auth: Auth,
-    meta: RequestMeta,
-    id: i64,
-) -> Res<Response> {
-    let o = objects::get(&ctx(&s, &auth, &meta)?, res, id).await?;
+async fn get_object(res: &'static Resource, ctx: Ctx, id: i64) -> Res<Response> {
+    let o = objects::get(&ctx, res, id).await?;
     Ok(Json(object_json(res, &o)).into_response())
 }
 
-async fn patch_object(
-    res: &'static Resource,
-    s: AppState,
-    auth: Auth,
-    meta: RequestMeta,
-    id: i64,
-    body: Bytes,
-) -> Res<Response> {
-    let ctx = ctx(&s, &auth, &meta)?;
+async fn patch_object(res: &'static Resource, ctx: Ctx, id: i64, body: Bytes) -> Res<Response> {
     let o = objects::update(&ctx, res, id, object(parse_body(&body)?)?).await?;
     Ok(Json(object_json(res, &o)).into_response())
 }
 
-async fn delete_object(
-    res: &'static Resource,
-    s: AppState,
-    auth: Auth,
-    meta: RequestMeta,
-    id: i64,
-) -> Res<Response> {
-    objects::delete(&ctx(&s, &auth, &meta)?, res, id).await?;
+async fn delete_object(res: &'static Resource, ctx: Ctx, id: i64) -> Res<Response> {
+    objects::delete(&ctx, res, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -330,47 +319,30 @@ fn path_id(p: Result<Path<i64>, axum::extract::rejection::PathRejection>) -> Res
 }
 
 fn collection(res: &'static Resource) -> MethodRouter<AppState> {
-    get(
-        move |State(s): State<AppState>,
-              Extension(a): Extension<Auth>,
-              Extension(m): Extension<RequestMeta>,
-              RawQuery(q): RawQuery| async move { reply(list_objects(res, s, a, m, q).await) },
-    )
+    get(move |ApiCtx(c): ApiCtx, RawQuery(q): RawQuery| async move {
+        reply(list_objects(res, c, q).await)
+    })
     .post(
-        move |State(s): State<AppState>,
-              Extension(a): Extension<Auth>,
-              Extension(m): Extension<RequestMeta>,
-              headers: axum::http::HeaderMap,
-              body: Bytes| async move {
-            reply(create_objects(res, s, a, m, headers, body).await)
+        move |ApiCtx(c): ApiCtx, headers: axum::http::HeaderMap, body: Bytes| async move {
+            reply(create_objects(res, c, headers, body).await)
         },
     )
 }
 
 fn member(res: &'static Resource) -> MethodRouter<AppState> {
     get(
-        move |State(s): State<AppState>,
-              Extension(a): Extension<Auth>,
-              Extension(m): Extension<RequestMeta>,
-              p: Result<Path<i64>, _>| async move {
-            reply(async { get_object(res, s, a, m, path_id(p)?).await }.await)
+        move |ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>| async move {
+            reply(async { get_object(res, c, path_id(p)?).await }.await)
         },
     )
     .patch(
-        move |State(s): State<AppState>,
-              Extension(a): Extension<Auth>,
-              Extension(m): Extension<RequestMeta>,
-              p: Result<Path<i64>, _>,
-              body: Bytes| async move {
-            reply(async { patch_object(res, s, a, m, path_id(p)?, body).await }.await)
+        move |ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>, body: Bytes| async move {
+            reply(async { patch_object(res, c, path_id(p)?, body).await }.await)
         },
     )
     .delete(
-        move |State(s): State<AppState>,
-              Extension(a): Extension<Auth>,
-              Extension(m): Extension<RequestMeta>,
-              p: Result<Path<i64>, _>| async move {
-            reply(async { delete_object(res, s, a, m, path_id(p)?).await }.await)
+        move |ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>| async move {
+            reply(async { delete_object(res, c, path_id(p)?).await }.await)
         },
     )
 }
@@ -389,12 +361,11 @@ fn token_json(t: &app::model::TokenDto) -> Value {
            "description": t.description, "prefix": t.prefix, "created_at": t.created_at, "last_used_at": t.last_used_at})
 }
 
-/// Paging over a short in-memory list (users, tokens).
-fn paged(path: &str, raw: Option<String>, items: Vec<Value>) -> Res<Response> {
-    let pairs = query::pairs(raw.as_deref().unwrap_or(""));
+/// `limit` and `offset` of a list with the given filters; other keys are errors.
+fn paging(pairs: &[(String, String)], filters: &[&str]) -> Res<(u64, u64)> {
     let mut limit = query::DEFAULT_LIMIT;
     let mut offset = 0;
-    for (k, v) in &pairs {
+    for (k, v) in pairs {
         match k.as_str() {
             "limit" => {
                 limit = v
@@ -408,9 +379,17 @@ fn paged(path: &str, raw: Option<String>, items: Vec<Value>) -> Res<Response> {
                     .parse()
                     .map_err(|_| AppError::field("offset", "must be a number of 0 or more"))?
             }
+            k if filters.contains(&k) => {}
             _ => return Err(AppError::field(k, format!("unknown filter '{k}'"))),
         }
     }
+    Ok((limit, offset))
+}
+
+/// Paging over a short in-memory list (users, tokens).
+fn paged(path: &str, raw: Option<String>, items: Vec<Value>) -> Res<Response> {
+    let pairs = query::pairs(raw.as_deref().unwrap_or(""));
+    let (limit, offset) = paging(&pairs, &[])?;
     let count = items.len() as u64;
     let results = items
         .into_iter()
@@ -447,65 +426,43 @@ fn only_keys(m: &Values, allowed: &[&str]) -> Res<()> {
 }
 
 fn users_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
-    let coll = get(
-        |State(s): State<AppState>,
-         Extension(a): Extension<Auth>,
-         Extension(m): Extension<RequestMeta>,
-         RawQuery(q): RawQuery| async move {
-            reply(
-                async {
-                    let list = users::list(&ctx(&s, &a, &m)?).await?;
-                    paged("/api/v1/users/", q, list.iter().map(user_json).collect())
-                }
-                .await,
-            )
-        },
-    )
-    .post(
-        |State(s): State<AppState>,
-         Extension(a): Extension<Auth>,
-         Extension(m): Extension<RequestMeta>,
-         body: Bytes| async move {
-            reply(
-                async {
-                    let c = ctx(&s, &a, &m)?;
-                    c.require_admin("manage users")?;
-                    let b = object(parse_body(&body)?)?;
-                    only_keys(&b, &["username", "password", "role"])?;
-                    let username = str_field(&b, "username")?.unwrap_or("");
-                    let password = str_field(&b, "password")?.unwrap_or("");
-                    let role = role_field(&b)?.unwrap_or(Role::Viewer);
-                    let u = users::create(&c, username, password, role).await?;
-                    Ok((StatusCode::CREATED, Json(user_json(&u))).into_response())
-                }
-                .await,
-            )
-        },
-    );
-    let one = get(
-        |State(s): State<AppState>,
-         Extension(a): Extension<Auth>,
-         Extension(m): Extension<RequestMeta>,
-         p: Result<Path<i64>, _>| async move {
-            reply(
-                async {
-                    let c = ctx(&s, &a, &m)?;
-                    c.require_admin("manage users")?;
-                    Ok(Json(user_json(&users::get(&c, path_id(p)?).await?)).into_response())
-                }
-                .await,
-            )
-        },
-    )
+    let coll = get(|ApiCtx(c): ApiCtx, RawQuery(q): RawQuery| async move {
+        reply(
+            async {
+                let list = users::list(&c).await?;
+                paged("/api/v1/users/", q, list.iter().map(user_json).collect())
+            }
+            .await,
+        )
+    })
+    .post(|ApiCtx(c): ApiCtx, body: Bytes| async move {
+        reply(
+            async {
+                c.require_admin("manage users")?;
+                let b = object(parse_body(&body)?)?;
+                only_keys(&b, &["username", "password", "role"])?;
+                let username = str_field(&b, "username")?.unwrap_or("");
+                let password = str_field(&b, "password")?.unwrap_or("");
+                let role = role_field(&b)?.unwrap_or(Role::Viewer);
+                let u = users::create(&c, username, password, role).await?;
+                Ok((StatusCode::CREATED, Json(user_json(&u))).into_response())
+            }
+            .await,
+        )
+    });
+    let one = get(|ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>| async move {
+        reply(
+            async {
+                c.require_admin("manage users")?;
+                Ok(Json(user_json(&users::get(&c, path_id(p)?).await?)).into_response())
+            }
+            .await,
+        )
+    })
     .patch(
-        |State(s): State<AppState>,
-         Extension(a): Extension<Auth>,
-         Extension(m): Extension<RequestMeta>,
-         p: Result<Path<i64>, _>,
-         body: Bytes| async move {
+        |ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>, body: Bytes| async move {
             reply(
                 async {
-                    let c = ctx(&s, &a, &m)?;
                     c.require_admin("manage users")?;
                     let b = object(parse_body(&body)?)?;
                     only_keys(&b, &["role", "is_active", "password"])?;
@@ -530,104 +487,76 @@ fn users_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
             )
         },
     )
-    .delete(
-        |State(s): State<AppState>,
-         Extension(a): Extension<Auth>,
-         Extension(m): Extension<RequestMeta>,
-         p: Result<Path<i64>, _>| async move {
-            reply(
-                async {
-                    users::delete(&ctx(&s, &a, &m)?, path_id(p)?).await?;
-                    Ok(StatusCode::NO_CONTENT.into_response())
-                }
-                .await,
-            )
-        },
-    );
+    .delete(|ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>| async move {
+        reply(
+            async {
+                users::delete(&c, path_id(p)?).await?;
+                Ok(StatusCode::NO_CONTENT.into_response())
+            }
+            .await,
+        )
+    });
     (coll, one)
 }
 
 fn tokens_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
-    let coll = get(
-        |State(s): State<AppState>,
-         Extension(a): Extension<Auth>,
-         Extension(m): Extension<RequestMeta>,
-         RawQuery(q): RawQuery| async move {
-            reply(
-                async {
-                    let list = tokens::list(&ctx(&s, &a, &m)?, true).await?;
-                    paged("/api/v1/tokens/", q, list.iter().map(token_json).collect())
-                }
-                .await,
-            )
-        },
-    )
-    .post(
-        |State(s): State<AppState>,
-         Extension(a): Extension<Auth>,
-         Extension(m): Extension<RequestMeta>,
-         body: Bytes| async move {
-            reply(
-                async {
-                    let c = ctx(&s, &a, &m)?;
-                    c.require_admin("manage API tokens")?;
-                    let b = object(if body.is_empty() {
-                        json!({})
-                    } else {
-                        parse_body(&body)?
-                    })?;
-                    only_keys(&b, &["user_id", "description"])?;
-                    let user_id = match b.get("user_id") {
-                        None | Some(Value::Null) => c
-                            .actor
-                            .user_id
-                            .ok_or_else(|| AppError::field("user_id", "this field is required"))?,
-                        Some(v) => v.as_i64().ok_or_else(|| {
-                            AppError::field("user_id", "expected the id of a user")
-                        })?,
-                    };
-                    let created =
-                        tokens::create(&c, user_id, str_field(&b, "description")?.unwrap_or(""))
-                            .await?;
-                    let mut out = token_json(&created.token);
-                    out["token"] = json!(created.secret);
-                    Ok((StatusCode::CREATED, Json(out)).into_response())
-                }
-                .await,
-            )
-        },
-    );
-    let one = get(
-        |State(s): State<AppState>,
-         Extension(a): Extension<Auth>,
-         Extension(m): Extension<RequestMeta>,
-         p: Result<Path<i64>, _>| async move {
-            reply(
-                async {
-                    let c = ctx(&s, &a, &m)?;
-                    c.require_admin("manage API tokens")?;
-                    Ok(Json(token_json(&tokens::get(&c, path_id(p)?).await?)).into_response())
-                }
-                .await,
-            )
-        },
-    )
-    .delete(
-        |State(s): State<AppState>,
-         Extension(a): Extension<Auth>,
-         Extension(m): Extension<RequestMeta>,
-         p: Result<Path<i64>, _>| async move {
-            reply(
-                async {
-                    let c = ctx(&s, &a, &m)?;
-                    c.require_admin("manage API tokens")?;
-                    tokens::revoke(&c, path_id(p)?).await?;
-                    Ok(StatusCode::NO_CONTENT.into_response())
-                }
-                .await,
-            )
-        },
-    );
+    let coll = get(|ApiCtx(c): ApiCtx, RawQuery(q): RawQuery| async move {
+        reply(
+            async {
+                let list = tokens::list(&c, true).await?;
+                paged("/api/v1/tokens/", q, list.iter().map(token_json).collect())
+            }
+            .await,
+        )
+    })
+    .post(|ApiCtx(c): ApiCtx, body: Bytes| async move {
+        reply(
+            async {
+                c.require_admin("manage API tokens")?;
+                let b = object(if body.is_empty() {
+                    json!({})
+                } else {
+                    parse_body(&body)?
+                })?;
+                only_keys(&b, &["user_id", "description"])?;
+                let user_id = match b.get("user_id") {
+                    None | Some(Value::Null) => c
+                        .actor
+                        .user_id
+                        .ok_or_else(|| AppError::field("user_id", "this field is required"))?,
+                    Some(v) => v
+                        .as_i64()
+                        .ok_or_else(|| AppError::field("user_id", "expected the id of a user"))?,
+                };
+                let created =
+                    tokens::create(&c, user_id, str_field(&b, "description")?.unwrap_or(""))
+                        .await?;
+                let mut out = token_json(&created.token);
+                out["token"] = json!(created.secret);
+                Ok((StatusCode::CREATED, Json(out)).into_response())
+            }
+            .await,
+        )
+    });
+    let one = get(|ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>| async move {
+        reply(
+            async {
+                c.require_admin("manage API tokens")?;
+                Ok(Json(token_json(&tokens::get(&c, path_id(p)?).await?)).into_response())
+            }
+            .await,
+        )
+    })
+    .delete(|ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>| async move {
+        reply(
+            async {
+                c.require_admin("manage API tokens")?;
+                tokens::revoke(&c, path_id(p)?).await?;
+                Ok(StatusCode::NO_CONTENT.into_response())
+            }
+            .await,
+        )
+    });
     (coll, one)
 }
 
@@ -635,69 +564,45 @@ fn tokens_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
 // Change log and search
 
 fn changes_route() -> MethodRouter<AppState> {
-    get(
-        |State(s): State<AppState>,
-         Extension(a): Extension<Auth>,
-         Extension(m): Extension<RequestMeta>,
-         RawQuery(q): RawQuery| async move {
-            reply(
-                async {
-                    let c = ctx(&s, &a, &m)?;
-                    let pairs = query::pairs(q.as_deref().unwrap_or(""));
-                    let mut limit = query::DEFAULT_LIMIT;
-                    let mut offset = 0;
-                    for (k, v) in &pairs {
-                        match k.as_str() {
-                            "limit" => {
-                                limit = v
-                                    .parse()
-                                    .ok()
-                                    .filter(|n| (1..=query::MAX_LIMIT).contains(n))
-                                    .ok_or_else(|| {
-                                        AppError::field("limit", "must be a number from 1 to 1000")
-                                    })?
-                            }
-                            "offset" => {
-                                offset = v.parse().map_err(|_| {
-                                    AppError::field("offset", "must be a number of 0 or more")
-                                })?
-                            }
-                            "user" | "object_type" | "object_id" | "action" | "request_id"
-                            | "since" | "until" => {}
-                            _ => return Err(AppError::field(k, format!("unknown filter '{k}'"))),
-                        }
-                    }
-                    let filter = changelog::ChangeFilter::from_pairs(&pairs)?;
-                    let page = changelog::list(&c, &filter, limit, offset).await?;
-                    let results = page
-                        .rows
-                        .iter()
-                        .map(|r| serde_json::to_value(r).unwrap_or_default())
-                        .collect();
-                    Ok(Json(list_json(
-                        "/api/v1/changes/",
-                        &pairs,
-                        page.count,
-                        limit,
-                        offset,
-                        results,
-                    ))
-                    .into_response())
-                }
-                .await,
-            )
-        },
-    )
+    get(|ApiCtx(c): ApiCtx, RawQuery(q): RawQuery| async move {
+        reply(
+            async {
+                let pairs = query::pairs(q.as_deref().unwrap_or(""));
+                let filters = [
+                    "user",
+                    "object_type",
+                    "object_id",
+                    "action",
+                    "request_id",
+                    "since",
+                    "until",
+                ];
+                let (limit, offset) = paging(&pairs, &filters)?;
+                let filter = changelog::ChangeFilter::from_pairs(&pairs)?;
+                let page = changelog::list(&c, &filter, limit, offset).await?;
+                let results = page
+                    .rows
+                    .iter()
+                    .map(|r| serde_json::to_value(r).unwrap_or_default())
+                    .collect();
+                Ok(Json(list_json(
+                    "/api/v1/changes/",
+                    &pairs,
+                    page.count,
+                    limit,
+                    offset,
+                    results,
+                ))
+                .into_response())
+            }
+            .await,
+        )
+    })
 }
 
 fn search_route() -> MethodRouter<AppState> {
-    get(
-        |State(s): State<AppState>,
-         Extension(a): Extension<Auth>,
-         Extension(m): Extension<RequestMeta>,
-         RawQuery(q): RawQuery| async move {
-            reply(async {
-            let c = ctx(&s, &a, &m)?;
+    get(|ApiCtx(c): ApiCtx, RawQuery(q): RawQuery| async move {
+        reply(async {
             let pairs = query::pairs(q.as_deref().unwrap_or(""));
             let term = pairs.iter().find(|(k, _)| k == "q").map(|(_, v)| v.clone()).unwrap_or_default();
             if term.trim().is_empty() {
@@ -713,8 +618,7 @@ fn search_route() -> MethodRouter<AppState> {
                 .collect();
             Ok(Json(json!({"q": term, "results": out})).into_response())
         }.await)
-        },
-    )
+    })
 }
 
 fn openapi_route() -> MethodRouter<AppState> {

@@ -82,21 +82,22 @@ pub fn UsersPage() -> impl IntoView {
                                 <h2>"Add a user"</h2>
                                 {move || state().0.map(|e| view! { <ErrorBox err=e /> })}
                                 <ActionForm action=create>
-                                    <div class="field">
-                                        <label for="new-username">"Username"</label>
-                                        <input
-                                            id="new-username"
-                                            name="username"
-                                            required
-                                            value=move || state().2.get("username").cloned().unwrap_or_default()
-                                        />
-                                        {move || view! { <FieldErrorList errors=state().1 name="username" /> }}
-                                    </div>
-                                    <div class="field">
-                                        <label for="new-password">"Password"</label>
-                                        <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="8" />
-                                        {move || view! { <FieldErrorList errors=state().1 name="password" /> }}
-                                    </div>
+                                    <InputField
+                                        id="new-username"
+                                        name="username"
+                                        label="Username"
+                                        input=Input::Text
+                                        required=true
+                                        errors=Signal::derive(move || state().1)
+                                        value=Signal::derive(move || state().2.get("username").cloned().unwrap_or_default())
+                                    />
+                                    <InputField
+                                        id="new-password"
+                                        name="password"
+                                        label="Password"
+                                        input=Input::NewPassword
+                                        errors=Signal::derive(move || state().1)
+                                    />
                                     <div class="field">
                                         <label for="role">"Role"</label>
                                         {role_select(Role::Viewer)}
@@ -158,12 +159,14 @@ pub fn UserEditPage() -> impl IntoView {
                                             " May sign in"
                                         </label>
                                     </div>
-                                    <div class="field">
-                                        <label for="password">"New password"</label>
-                                        <input id="password" name="password" type="password" autocomplete="new-password" />
-                                        <small class="help">"Leave empty to keep the current password."</small>
-                                        {move || view! { <FieldErrorList errors=ustate().1 name="password" /> }}
-                                    </div>
+                                    <InputField
+                                        id="password"
+                                        name="password"
+                                        label="New password"
+                                        input=Input::OptionalPassword
+                                        errors=Signal::derive(move || ustate().1)
+                                        help="Leave empty to keep the current password."
+                                    />
                                     <button type="submit" class="btn btn-primary">"Save"</button>
                                 </ActionForm>
                             </section>
@@ -269,11 +272,14 @@ pub fn TokensPage() -> impl IntoView {
                                 <h2>"Create a token"</h2>
                                 {move || cstate().0.map(|e| view! { <ErrorBox err=e /> })}
                                 <ActionForm action=create>
-                                    <div class="field">
-                                        <label for="description">"Description"</label>
-                                        <input id="description" name="description" placeholder="what uses it" maxlength="200" />
-                                        {move || view! { <FieldErrorList errors=cstate().1 name="description" /> }}
-                                    </div>
+                                    <InputField
+                                        id="description"
+                                        name="description"
+                                        label="Description"
+                                        input=Input::Text
+                                        placeholder="what uses it"
+                                        errors=Signal::derive(move || cstate().1)
+                                    />
                                     {admin
                                         .then(|| {
                                             view! {

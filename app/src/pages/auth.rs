@@ -2,7 +2,7 @@
 
 use crate::api::auth::{Login, Setup};
 use crate::api::users::ChangePassword;
-use crate::components::{ErrorBox, FieldErrorList, me_resource};
+use crate::components::{ErrorBox, Input, InputField, me_resource};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,6 +36,8 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
     let state = action_errors(action);
+    let errors = Signal::derive(move || state().1);
+    let value = Signal::derive(move || state().2.get("username").cloned().unwrap_or_default());
     view! {
         <Title text="Sign in · Census" />
         <main class="auth-page">
@@ -45,23 +47,8 @@ pub fn LoginPage() -> impl IntoView {
                 {move || state().0.map(|e| view! { <ErrorBox err=e /> })}
                 <ActionForm action=action>
                     <input type="hidden" name="next" value=next />
-                    <div class="field">
-                        <label for="username">"Username"</label>
-                        <input
-                            id="username"
-                            name="username"
-                            autocomplete="username"
-                            required
-                            autofocus
-                            value=move || state().2.get("username").cloned().unwrap_or_default()
-                        />
-                        {move || view! { <FieldErrorList errors=state().1 name="username" /> }}
-                    </div>
-                    <div class="field">
-                        <label for="password">"Password"</label>
-                        <input id="password" name="password" type="password" autocomplete="current-password" required />
-                        {move || view! { <FieldErrorList errors=state().1 name="password" /> }}
-                    </div>
+                    <InputField id="username" name="username" label="Username" input=Input::Username errors value />
+                    <InputField id="password" name="password" label="Password" input=Input::CurrentPassword errors />
                     <button type="submit" class="btn btn-primary btn-block">
                         "Sign in"
                     </button>
@@ -75,6 +62,8 @@ pub fn LoginPage() -> impl IntoView {
 pub fn SetupPage() -> impl IntoView {
     let action = ServerAction::<Setup>::new();
     let state = action_errors(action);
+    let errors = Signal::derive(move || state().1);
+    let value = Signal::derive(move || state().2.get("username").cloned().unwrap_or_default());
     view! {
         <Title text="Set up · Census" />
         <main class="auth-page">
@@ -83,29 +72,16 @@ pub fn SetupPage() -> impl IntoView {
                 <p>"Create the first administrator. This page is offered only once, while Census has no users."</p>
                 {move || state().0.map(|e| view! { <ErrorBox err=e /> })}
                 <ActionForm action=action>
-                    <div class="field">
-                        <label for="username">"Username"</label>
-                        <input
-                            id="username"
-                            name="username"
-                            autocomplete="username"
-                            required
-                            autofocus
-                            value=move || state().2.get("username").cloned().unwrap_or_default()
-                        />
-                        {move || view! { <FieldErrorList errors=state().1 name="username" /> }}
-                    </div>
-                    <div class="field">
-                        <label for="password">"Password"</label>
-                        <input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" />
-                        <small class="help">"At least 8 characters."</small>
-                        {move || view! { <FieldErrorList errors=state().1 name="password" /> }}
-                    </div>
-                    <div class="field">
-                        <label for="confirm">"Repeat the password"</label>
-                        <input id="confirm" name="confirm" type="password" autocomplete="new-password" required />
-                        {move || view! { <FieldErrorList errors=state().1 name="confirm" /> }}
-                    </div>
+                    <InputField id="username" name="username" label="Username" input=Input::Username errors value />
+                    <InputField
+                        id="password"
+                        name="password"
+                        label="Password"
+                        input=Input::NewPassword
+                        errors
+                        help="At least 8 characters."
+                    />
+                    <InputField id="confirm" name="confirm" label="Repeat the password" input=Input::NewPassword errors />
                     <button type="submit" class="btn btn-primary btn-block">
                         "Create admin and sign in"
                     </button>
@@ -119,6 +95,7 @@ pub fn SetupPage() -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let state = action_errors(action);
+    let errors = Signal::derive(move || state().1);
     let query = use_query_map();
     let changed = move || query.read().get("changed").is_some() && state().0.is_none();
     let me = me_resource();
@@ -148,21 +125,16 @@ pub fn AccountPage() -> impl IntoView {
             {move || changed().then(|| view! { <div class="alert alert-ok">"Your password was changed."</div> })}
             {move || state().0.map(|e| view! { <ErrorBox err=e /> })}
             <ActionForm action=action>
-                <div class="field">
-                    <label for="current">"Current password"</label>
-                    <input id="current" name="current" type="password" autocomplete="current-password" required />
-                    {move || view! { <FieldErrorList errors=state().1 name="current_password" /> }}
-                </div>
-                <div class="field">
-                    <label for="password">"New password"</label>
-                    <input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" />
-                    {move || view! { <FieldErrorList errors=state().1 name="password" /> }}
-                </div>
-                <div class="field">
-                    <label for="confirm">"Repeat the new password"</label>
-                    <input id="confirm" name="confirm" type="password" autocomplete="new-password" required />
-                    {move || view! { <FieldErrorList errors=state().1 name="confirm" /> }}
-                </div>
+                <InputField
+                    id="current"
+                    name="current"
+                    label="Current password"
+                    input=Input::CurrentPassword
+                    errors
+                    error_key="current_password"
+                />
+                <InputField id="password" name="password" label="New password" input=Input::NewPassword errors />
+                <InputField id="confirm" name="confirm" label="Repeat the new password" input=Input::NewPassword errors />
                 <button type="submit" class="btn btn-primary">
                     "Change password"
                 </button>

@@ -79,6 +79,27 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Log one change of an object kept outside the generic inventory (users, tokens).
+pub async fn record_one<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    object_type: &str,
+    object_id: i64,
+    repr: String,
+    action: Action,
+    (before, after): (Option<Value>, Option<Value>),
+) -> Result<(), DbErr> {
+    let change = Change {
+        object_type: object_type.into(),
+        object_id,
+        repr,
+        action,
+        before: before.map(|v| v.to_string()),
+        after: after.map(|v| v.to_string()),
+    };
+    record(conn, ctx, vec![change]).await
+}
+
 /// Filters of the change-log page and API.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChangeFilter {

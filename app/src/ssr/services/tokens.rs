@@ -1,7 +1,7 @@
 //! API tokens: created by an admin or by a user for themself, shown once, stored as a SHA-256
 //! hash with a short prefix for recognition; a request with the token acts as its owner.
 
-use super::changelog::{self, Action, Change};
+use super::changelog::{self, Action};
 use super::{Actor, Ctx, fmt_time, now, users};
 use crate::error::AppError;
 use crate::model::{NewToken, TokenDto};
@@ -70,18 +70,7 @@ pub async fn create(ctx: &Ctx, user_id: i64, description: &str) -> Result<NewTok
     }
     .insert(&txn)
     .await?;
-    changelog::record(
-        &txn,
-        ctx,
-        vec![Change {
-            object_type: "token".into(),
-            object_id: m.id,
-            repr: format!("{}… ({})", m.token_prefix, owner.username),
-            action: Action::Create,
-            before: None,
-            after: Some(json!({"id": m.id, "user_id": user_id, "description": m.description, "prefix": m.token_prefix}).to_string()),
-        }],
-    )
+    changelog::record_one(&txn, ctx, "token", m.id, format!("{}… ({})", m.token_prefix, owner.username), Action::Create, (None, Some(json!({"id": m.id, "user_id": user_id, "description": m.description, "prefix": m.token_prefix}))))
     .await?;
     txn.commit().await?;
     Ok(NewToken {
@@ -141,18 +130,7 @@ pub async fn revoke(ctx: &Ctx, id: i64) -> Result<(), AppError> {
     let w = ctx.db.writer().await;
     let txn = w.conn.begin().await?;
     api_token::Entity::delete_by_id(id).exec(&txn).await?;
-    changelog::record(
-        &txn,
-        ctx,
-        vec![Change {
-            object_type: "token".into(),
-            object_id: id,
-            repr: format!("{}…", t.token_prefix),
-            action: Action::Delete,
-            before: Some(json!({"id": id, "user_id": t.user_id, "description": t.description, "prefix": t.token_prefix}).to_string()),
-            after: None,
-        }],
-    )
+    changelog::record_one(&txn, ctx, "token", id, format!("{}…", t.token_prefix), Action::Delete, (Some(json!({"id": id, "user_id": t.user_id, "description": t.description, "prefix": t.token_prefix})), None))
     .await?;
     txn.commit().await?;
     Ok(())

@@ -1,7 +1,7 @@
 //! Users: the first admin, sign-in, and user administration (admins only). Changes are logged
 //! without password hashes; the last active admin cannot be removed or demoted.
 
-use super::changelog::{self, Action, Change};
+use super::changelog::{self, Action};
 use super::{Actor, Ctx, fmt_time, now};
 use crate::error::{AppError, FieldErrors};
 use crate::model::{Role, UserDto};
@@ -128,17 +128,14 @@ async fn insert<C: sea_orm::ConnectionTrait>(
     .insert(conn)
     .await?;
     if let Some(ctx) = ctx {
-        changelog::record(
+        changelog::record_one(
             conn,
             ctx,
-            vec![Change {
-                object_type: "user".into(),
-                object_id: m.id,
-                repr: m.username.clone(),
-                action: Action::Create,
-                before: None,
-                after: Some(logged(&m).to_string()),
-            }],
+            "user",
+            m.id,
+            m.username.clone(),
+            Action::Create,
+            (None, Some(logged(&m))),
         )
         .await?;
     }
@@ -312,17 +309,14 @@ pub async fn update(ctx: &Ctx, id: i64, patch: UserPatch) -> Result<UserDto, App
     if patch.password.is_some() {
         after["password"] = json!("changed");
     }
-    changelog::record(
+    changelog::record_one(
         &txn,
         ctx,
-        vec![Change {
-            object_type: "user".into(),
-            object_id: id,
-            repr: new.username.clone(),
-            action: Action::Update,
-            before: Some(logged(&old).to_string()),
-            after: Some(after.to_string()),
-        }],
+        "user",
+        id,
+        new.username.clone(),
+        Action::Update,
+        (Some(logged(&old)), Some(after)),
     )
     .await?;
     txn.commit().await?;
@@ -354,21 +348,21 @@ pub async fn change_own_password(ctx: &Ctx, current: &str, new: &str) -> Result<
     am.password_hash = Set(hash);
     am.updated_at = Set(now());
     am.update(&txn).await?;
-    changelog::record(
+    changelog::record_one(
         &txn,
         ctx,
-        vec![Change {
-            object_type: "user".into(),
-            object_id: id,
-            repr: u.username.clone(),
-            action: Action::Update,
-            before: Some(logged(&u).to_string()),
-            after: Some({
+        "user",
+        id,
+        u.username.clone(),
+        Action::Update,
+        (
+            Some(logged(&u)),
+            Some({
                 let mut v = logged(&u);
                 v["password"] = json!("changed");
-                v.to_string()
+                v
             }),
-        }],
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -399,17 +393,14 @@ pub async fn delete(ctx: &Ctx, id: i64) -> Result<(), AppError> {
         .exec(&txn)
         .await?;
     user::Entity::delete_by_id(id).exec(&txn).await?;
-    changelog::record(
+    changelog::record_one(
         &txn,
         ctx,
-        vec![Change {
-            object_type: "user".into(),
-            object_id: id,
-            repr: old.username.clone(),
-            action: Action::Delete,
-            before: Some(logged(&old).to_string()),
-            after: None,
-        }],
+        "user",
+        id,
+        old.username.clone(),
+        Action::Delete,
+        (Some(logged(&old)), None),
     )
     .await?;
     txn.commit().await?;
