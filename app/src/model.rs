@@ -1,5 +1,7 @@
 //! Data shapes shared by the browser and the server (no database types cross here).
 
+pub mod history;
+
 use crate::schema::Kind;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

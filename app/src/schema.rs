@@ -664,6 +664,16 @@ pub fn reverse_refs(kind: Kind) -> Vec<Reverse> {
 }
 
 /// `Site` → `sites` etc.; "1 device" / "12 devices".
+/// References to inventory objects from tables that are not inventory types: (target kind,
+/// table, column, singular, plural). They protect deletion like the others.
+pub const OTHER_REFS: [(Kind, &str, &str, &str, &str); 1] = [(
+    Kind::Site,
+    "site_mappings",
+    "site_id",
+    "source mapping",
+    "source mappings",
+)];
+
 pub fn count_noun(n: u64, res: &Resource) -> String {
     if n == 1 {
         format!("1 {}", res.singular)

@@ -3,13 +3,18 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod common;
 mod m20261121_000001_core;
+mod m20261121_000002_history;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_core::Migration)]
+        vec![
+            Box::new(m20261121_000001_core::Migration),
+            Box::new(m20261121_000002_history::Migration),
+        ]
     }
 }

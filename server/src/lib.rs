@@ -3,8 +3,12 @@
 #![recursion_limit = "512"]
 
 pub mod config;
+pub mod demo;
+pub mod history_api;
+pub mod jobs;
 pub mod metrics;
 pub mod middleware;
+pub mod mock;
 pub mod openapi;
 pub mod rest;
 
@@ -33,6 +37,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Set once a user exists (it never goes back: the last admin cannot be deleted).
     pub has_users: Arc<AtomicBool>,
+    /// The job runner (its workers run only when `serve` spawns them).
+    pub runner: jobs::Runner,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -48,9 +54,11 @@ impl AppState {
             .site_root(config.site_root.to_string_lossy().to_string())
             .site_pkg_dir("pkg")
             .build();
+        let runner = jobs::Runner::new(db.clone(), config.jobs.clone());
         AppState {
             db,
             leptos,
+            runner,
             config: Arc::new(config),
             metrics: Arc::default(),
             has_users: Arc::new(AtomicBool::new(false)),
@@ -72,9 +80,23 @@ impl AppState {
     }
 }
 
+impl AppState {
+    pub fn control(&self) -> app::ssr::services::sources::Control {
+        Arc::new(self.runner.clone())
+    }
+}
+
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
     let db = state.db.clone();
-    handle_server_fns_with_context(move || provide_context(db.clone()), req).await
+    let control = state.control();
+    handle_server_fns_with_context(
+        move || {
+            provide_context(db.clone());
+            provide_context(control.clone());
+        },
+        req,
+    )
+    .await
 }
 
 async fn health(State(state): State<AppState>) -> Response {
@@ -118,6 +140,7 @@ async fn metrics_handler(State(state): State<AppState>) -> Response {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let db = state.db.clone();
+    let control = state.control();
     let leptos = state.leptos.clone();
     let site = state.config.site_root.clone();
 
@@ -152,7 +175,10 @@ pub fn router(state: AppState) -> Router {
     r.leptos_routes_with_context(
         &state,
         routes,
-        move || provide_context(db.clone()),
+        move || {
+            provide_context(db.clone());
+            provide_context(control.clone());
+        },
         move || app::shell(leptos.clone()),
     )
     .fallback(leptos_axum::file_and_error_handler::<AppState, _>(

@@ -4,7 +4,9 @@
 
 use anyhow::{Context, Result, bail};
 use app::model::Role;
+use app::model::history::{JobKind, JobStatus};
 use app::ssr::db::{self, Db};
+use app::ssr::services::jobs::{self, Trigger};
 use app::ssr::services::{Ctx, tokens, users};
 use clap::{Parser, Subcommand};
 use server::config::{Config, GlobalArgs, ServeArgs};
@@ -40,6 +42,47 @@ enum Command {
     /// Manage API tokens
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Collect today's devices from a source now (the job the scheduler runs daily)
+    Collect {
+        /// ninja or threatlocker
+        #[arg(value_parser = ["ninja", "threatlocker"])]
+        source: String,
+        /// Record the snapshots under this date (YYYY-MM-DD) instead of today
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Recompute daily and month-end rollups from the snapshots
+    Rollup {
+        /// First day (YYYY-MM-DD) [default: the first collected day]
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD) [default: the last collected day]
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Purge snapshots, rollups and job runs older than the retention periods
+    Retention {
+        /// Purge as of this date (YYYY-MM-DD) instead of today
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Fill an empty database with a labelled demo estate and 14 months of history
+    Demo,
+    /// Serve mock NinjaOne and ThreatLocker APIs with generated devices (for trying Census
+    /// out and for its browser tests)
+    #[command(hide = true)]
+    MockSources {
+        #[arg(long, default_value = "127.0.0.1:3290")]
+        ninja_addr: String,
+        #[arg(long, default_value = "127.0.0.1:3291")]
+        threatlocker_addr: String,
+        /// Devices per source
+        #[arg(long, default_value_t = 200)]
+        devices: usize,
+        /// Organisations per source
+        #[arg(long, default_value_t = 6)]
+        orgs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -148,6 +191,7 @@ async fn serve(config: Config) -> Result<()> {
     }
     let addr = config.addr.clone();
     let state = server::AppState::new(db, config);
+    state.runner.clone().spawn();
     let app = server::router(state);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -160,6 +204,104 @@ async fn serve(config: Config) -> Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     Ok(())
+}
+
+/// Run a job in the foreground with a progress bar; fails when the job does.
+async fn run_job(config: &Config, kind: JobKind, params: serde_json::Value) -> Result<()> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let db = open_migrated(config).await?;
+    let runner = server::jobs::Runner::new(db.clone(), config.jobs.clone());
+    let ctx = Ctx::system(db, "cli");
+    let job = runner
+        .enqueue(&ctx, kind, params, Trigger::Cli, None)
+        .await
+        .map_err(describe)?
+        .context("the job was not queued")?;
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar.set_message(format!("{} #{}", kind.label(), job.id));
+    let status = match jobs::claim_id(&ctx, job.id, &runner.worker_id)
+        .await
+        .map_err(describe)?
+    {
+        Some(job) => {
+            let b = bar.clone();
+            let observe: server::jobs::Observer = std::sync::Arc::new(move |ev| match ev {
+                server::jobs::Event::Progress {
+                    done,
+                    total,
+                    message,
+                } => {
+                    if let Some(t) = total {
+                        b.set_length(*t as u64);
+                    }
+                    b.set_position(*done as u64);
+                    b.set_message(message.clone());
+                }
+                server::jobs::Event::Log { level, message } => {
+                    b.println(format!("{level:>5}  {message}"));
+                }
+            });
+            let id = job.id;
+            runner.execute(job, Some(observe)).await;
+            jobs::status(&ctx, id).await.map_err(describe)?
+        }
+        None => {
+            // A running server's worker claimed it first: follow it.
+            bar.println(format!(
+                "A Census server is running job #{}; following it.",
+                job.id
+            ));
+            loop {
+                let j = jobs::status(&ctx, job.id).await.map_err(describe)?;
+                if let Some(t) = j.progress_total {
+                    bar.set_length(t as u64);
+                }
+                bar.set_position(j.progress_done as u64);
+                bar.set_message(j.progress_message.clone().unwrap_or_default());
+                if !j.status.is_active() {
+                    break j;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+        }
+    };
+    bar.finish_and_clear();
+    match status.status {
+        JobStatus::Succeeded => {
+            println!(
+                "{} #{} succeeded in {:.1} s: {}",
+                kind.label(),
+                status.id,
+                status.duration_secs.unwrap_or(0.0),
+                status.result.map(|r| r.to_string()).unwrap_or_default()
+            );
+            Ok(())
+        }
+        s => bail!(
+            "{} #{} {}: {}",
+            kind.label(),
+            status.id,
+            s.as_str(),
+            status.error.unwrap_or_default()
+        ),
+    }
+}
+
+fn date_arg(name: &str, v: Option<String>) -> Result<serde_json::Value> {
+    match v {
+        None => Ok(serde_json::Value::Null),
+        Some(s) => {
+            app::ssr::services::history::parse_date(&s)
+                .with_context(|| format!("--{name} must be a date as YYYY-MM-DD"))?;
+            Ok(serde_json::Value::String(s))
+        }
+    }
 }
 
 fn read_password(password: Option<String>, stdin: bool) -> Result<String> {
@@ -256,5 +398,63 @@ async fn main() -> Result<()> {
             println!("{}", t.secret);
             Ok(())
         }
+        Command::Collect { source, as_of } => {
+            let kind = match source.as_str() {
+                "ninja" | "ninjaone" => JobKind::CollectNinja,
+                "threatlocker" => JobKind::CollectThreatlocker,
+                _ => bail!("collect what? ninja or threatlocker"),
+            };
+            let params = serde_json::json!({ "as_of": date_arg("as-of", as_of)? });
+            run_job(&config, kind, strip_nulls(params)).await
+        }
+        Command::Rollup { from, to } => {
+            let params =
+                serde_json::json!({ "from": date_arg("from", from)?, "to": date_arg("to", to)? });
+            run_job(&config, JobKind::Rollup, strip_nulls(params)).await
+        }
+        Command::Retention { as_of } => {
+            let params = serde_json::json!({ "as_of": date_arg("as-of", as_of)? });
+            run_job(&config, JobKind::Retention, strip_nulls(params)).await
+        }
+        Command::Demo => {
+            let db = open_migrated(&config).await?;
+            let ctx = Ctx::system(db, "demo");
+            let s = server::demo::fill(
+                &ctx,
+                chrono::Utc::now()
+                    .with_timezone(&config.jobs.timezone)
+                    .date_naive(),
+            )
+            .await
+            .map_err(describe)?;
+            println!("{s}");
+            Ok(())
+        }
+        Command::MockSources {
+            ninja_addr,
+            threatlocker_addr,
+            devices,
+            orgs,
+        } => {
+            let n = server::mock::ninja::generate(orgs, devices);
+            let t = server::mock::threatlocker::generate(orgs, devices);
+            let (nm, tm) = server::mock::serve_both(&ninja_addr, &threatlocker_addr, n, t).await?;
+            println!(
+                "NinjaOne mock at {} (client id census-test, secret s3cret-ninja)\nThreatLocker mock at {} (API key tl-key-123)",
+                nm.url(),
+                tm.url()
+            );
+            shutdown_signal().await;
+            Ok(())
+        }
+    }
+}
+
+fn strip_nulls(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => {
+            serde_json::Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).collect())
+        }
+        v => v,
     }
 }

@@ -69,7 +69,7 @@ fn name(res: &Resource) -> String {
         .collect()
 }
 
-fn r(schema: &str) -> Value {
+pub(crate) fn r(schema: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{schema}")})
 }
 
@@ -154,7 +154,7 @@ pub fn resource_schemas(res: &'static Resource, spec: &mut Spec) {
     spec.schema(&format!("{n}List"), list_schema(&n));
 }
 
-fn list_schema(item: &str) -> Value {
+pub(crate) fn list_schema(item: &str) -> Value {
     json!({"type": "object", "required": ["count", "next", "previous", "results"], "properties": {
         "count": {"type": "integer"},
         "next": {"type": "string", "nullable": true},
@@ -234,18 +234,18 @@ pub fn common_schemas(spec: &mut Spec) {
     );
 }
 
-fn json_body(schema: Value) -> Value {
+pub(crate) fn json_body(schema: Value) -> Value {
     json!({"content": {"application/json": {"schema": schema}}})
 }
 
-fn resp(desc: &str, schema: Option<Value>) -> Value {
+pub(crate) fn resp(desc: &str, schema: Option<Value>) -> Value {
     match schema {
         Some(s) => json!({"description": desc, "content": {"application/json": {"schema": s}}}),
         None => json!({"description": desc}),
     }
 }
 
-fn errors(codes: &[&str]) -> Map<String, Value> {
+pub(crate) fn errors(codes: &[&str]) -> Map<String, Value> {
     codes
         .iter()
         .map(|c| {
@@ -262,7 +262,7 @@ fn errors(codes: &[&str]) -> Map<String, Value> {
         .collect()
 }
 
-fn op(
+pub(crate) fn op(
     tag: &str,
     id: &str,
     summary: &str,
@@ -284,15 +284,15 @@ fn op(
     o
 }
 
-fn qparam(name: &str, schema: Value, desc: &str) -> Value {
+pub(crate) fn qparam(name: &str, schema: Value, desc: &str) -> Value {
     json!({"name": name, "in": "query", "required": false, "schema": schema, "description": desc})
 }
 
-fn id_param(what: &str) -> Value {
+pub(crate) fn id_param(what: &str) -> Value {
     json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}, "description": format!("id of the {what}")})
 }
 
-fn paging() -> Vec<Value> {
+pub(crate) fn paging() -> Vec<Value> {
     vec![
         qparam(
             "limit",

@@ -697,6 +697,10 @@ fn build() -> (Router<AppState>, Value) {
         openapi::tokens_member_ops(),
         &mut spec,
     );
+    for (path, handler, ops) in crate::history_api::endpoints() {
+        r = add(r, path, handler, ops, &mut spec);
+    }
+    crate::history_api::schemas(&mut spec);
     r = add(
         r,
         "/api/v1/changes/",

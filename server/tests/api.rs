@@ -23,16 +23,7 @@ struct T {
 }
 
 fn config() -> Config {
-    Config {
-        database_url: String::new(),
-        addr: "127.0.0.1:0".into(),
-        site_root: std::env::temp_dir().join("census-no-site"),
-        cookie_secure: false,
-        trust_proxy: false,
-        session_days: 14,
-        log_json: false,
-        log: "warn".into(),
-    }
+    Config::defaults("", Default::default())
 }
 
 async fn setup(db: TestDb) -> T {

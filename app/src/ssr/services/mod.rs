@@ -3,9 +3,12 @@
 
 pub mod cells;
 pub mod changelog;
+pub mod history;
+pub mod jobs;
 pub mod objects;
 pub mod query;
 pub mod search;
+pub mod sources;
 pub mod tokens;
 pub mod users;
 pub mod validate;
@@ -82,4 +85,28 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 
 pub fn fmt_time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A raw statement written with `?` placeholders, numbered `$1, $2, …` for PostgreSQL. The SQL
+/// must hold no `?` other than placeholders.
+pub fn statement(
+    backend: sea_orm::DbBackend,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> sea_orm::Statement {
+    let sql = if backend == sea_orm::DbBackend::Postgres {
+        let mut out = String::with_capacity(sql.len() + 16);
+        let mut n = 0;
+        for (i, part) in sql.split('?').enumerate() {
+            if i > 0 {
+                n += 1;
+                out.push_str(&format!("${n}"));
+            }
+            out.push_str(part);
+        }
+        out
+    } else {
+        sql.to_string()
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }

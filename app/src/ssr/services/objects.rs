@@ -1122,10 +1122,35 @@ async fn blockers<C: ConnectionTrait>(
             }
         }
     }
+    let mut other: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for (kind, table, column, singular, plural) in schema::OTHER_REFS {
+        if kind != res.kind {
+            continue;
+        }
+        for chunk in ids.chunks(900) {
+            let mut q = Query::select();
+            q.column(column)
+                .expr(Expr::col("id").count())
+                .from(table)
+                .and_where(Expr::col(column).is_in(chunk.to_vec()))
+                .group_by_col(column);
+            for r in conn.query_all(&q).await? {
+                let target: i64 = r.try_get_by_index(0)?;
+                let n: i64 = r.try_get_by_index(1)?;
+                other.entry(target).or_default().push(if n == 1 {
+                    format!("1 {singular}")
+                } else {
+                    format!("{n} {plural}")
+                });
+            }
+        }
+    }
     let mut out = vec![];
     for r in rows {
-        if let Some(list) = counts.get(&r.id) {
-            let parts: Vec<String> = list
+        let extra = other.remove(&r.id).unwrap_or_default();
+        let list = counts.get(&r.id).cloned().unwrap_or_default();
+        if !list.is_empty() || !extra.is_empty() {
+            let mut parts: Vec<String> = list
                 .iter()
                 .map(|(from, self_ref, n)| {
                     if *self_ref {
@@ -1139,6 +1164,7 @@ async fn blockers<C: ConnectionTrait>(
                     }
                 })
                 .collect();
+            parts.extend(extra);
             out.push(format!(
                 "{} {} has {}",
                 res.singular,

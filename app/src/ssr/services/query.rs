@@ -9,7 +9,7 @@ use crate::schema::{Field, FieldType, Kind, Resource, SITE};
 use sea_orm::sea_query::{
     Condition, Expr, ExprTrait, Func, JoinType, LikeExpr, Order, Query, SelectStatement,
 };
-use sea_orm::{ConnectionTrait, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr};
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 1000;
@@ -158,29 +158,14 @@ pub async fn descendants<C: ConnectionTrait>(
         return Ok(vec![]);
     }
     let placeholders = vec!["?"; ids.len()].join(",");
-    let mut sql = format!(
+    let sql = format!(
         "WITH RECURSIVE d(id) AS (SELECT id FROM {table} WHERE id IN ({placeholders}) \
          UNION SELECT t.id FROM {table} t JOIN d ON t.parent_id = d.id) SELECT id FROM d"
     );
-    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        let mut n = 0;
-        sql = sql
-            .split('?')
-            .enumerate()
-            .map(|(i, part)| {
-                if i == 0 {
-                    part.to_string()
-                } else {
-                    n += 1;
-                    format!("${n}{part}")
-                }
-            })
-            .collect();
-    }
-    let stmt = Statement::from_sql_and_values(
+    let stmt = super::statement(
         conn.get_database_backend(),
-        sql,
-        ids.iter().map(|&i| i.into()),
+        &sql,
+        ids.iter().map(|&i| i.into()).collect(),
     );
     let rows = conn.query_all_raw(stmt).await?;
     rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()

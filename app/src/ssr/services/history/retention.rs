@@ -1,0 +1,133 @@
+//! Retention: daily snapshots are kept for a number of days (65 by default), each source's
+//! month-end snapshots for a number of months (24), raw payloads for fewer days (14); older
+//! rows, rollups and finished job runs are purged.
+
+use super::super::Ctx;
+use super::{exec, month_of, query, settings};
+use crate::error::AppError;
+use chrono::{Months, NaiveDate};
+use sea_orm::{DbErr, TransactionTrait};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RetentionSummary {
+    pub today: String,
+    /// Daily snapshots older than this were removed unless they are a month-end.
+    pub daily_cutoff: String,
+    /// Month-end snapshots older than this were removed.
+    pub month_end_cutoff: String,
+    pub snapshots_deleted: u64,
+    pub raw_payloads_cleared: u64,
+    pub daily_counts_deleted: u64,
+    pub month_end_counts_deleted: u64,
+    pub job_runs_deleted: u64,
+}
+
+/// The oldest date each kind of data is kept from, as of `today`. A daily snapshot dated
+/// `today - days` is still kept; one a day older is not.
+pub fn cutoffs(today: NaiveDate, days: i64, months: i64) -> (NaiveDate, NaiveDate) {
+    let daily = today - chrono::Duration::days(days);
+    let month_end = today
+        .checked_sub_months(Months::new(months as u32))
+        .unwrap_or(NaiveDate::MIN);
+    (daily, month_end)
+}
+
+/// Days a finished job run (and its log) is kept.
+const JOB_DAYS: i64 = 90;
+
+pub async fn run(ctx: &Ctx, today: NaiveDate) -> Result<RetentionSummary, AppError> {
+    ctx.require_admin("purge old history")?;
+    let conf = settings::load(&ctx.db.conn).await?;
+    let (daily_cutoff, month_cutoff) = cutoffs(
+        today,
+        conf.daily_retention_days,
+        conf.month_end_retention_months,
+    );
+    let raw_cutoff = today - chrono::Duration::days(conf.raw_retention_days);
+    let mut s = RetentionSummary {
+        today: today.to_string(),
+        daily_cutoff: daily_cutoff.to_string(),
+        month_end_cutoff: month_cutoff.to_string(),
+        ..Default::default()
+    };
+    let w = ctx.db.writer().await;
+    let txn = w.conn.begin().await?;
+
+    // Each source's month-end days: its last collected day of each month.
+    let all = query(
+        &txn,
+        "SELECT DISTINCT source, snapshot_date FROM snapshots",
+        vec![],
+    )
+    .await?;
+    let mut last_of_month: BTreeMap<(String, String), NaiveDate> = BTreeMap::new();
+    let mut days: BTreeSet<(String, NaiveDate)> = BTreeSet::new();
+    for r in &all {
+        let source: String = r.try_get_by_index(0)?;
+        let d: NaiveDate = r.try_get_by_index(1)?;
+        let e = last_of_month
+            .entry((source.clone(), month_of(d)))
+            .or_insert(d);
+        *e = (*e).max(d);
+        if d < daily_cutoff {
+            days.insert((source, d));
+        }
+    }
+    for (source, d) in days {
+        let month_end = last_of_month.get(&(source.clone(), month_of(d))) == Some(&d);
+        if month_end && d >= month_cutoff {
+            continue;
+        }
+        s.snapshots_deleted += exec(
+            &txn,
+            "DELETE FROM snapshots WHERE source = ? AND snapshot_date = ?",
+            vec![source.into(), d.into()],
+        )
+        .await?;
+    }
+    s.raw_payloads_cleared = exec(
+        &txn,
+        "UPDATE snapshots SET raw = NULL WHERE snapshot_date < ? AND raw IS NOT NULL",
+        vec![raw_cutoff.into()],
+    )
+    .await?;
+    s.daily_counts_deleted = exec(
+        &txn,
+        "DELETE FROM daily_counts WHERE count_date < ?",
+        vec![daily_cutoff.into()],
+    )
+    .await?;
+    s.month_end_counts_deleted = exec(
+        &txn,
+        "DELETE FROM month_end_counts WHERE count_date < ?",
+        vec![month_cutoff.into()],
+    )
+    .await?;
+    let job_cutoff = chrono::Utc::now() - chrono::Duration::days(JOB_DAYS);
+    purge_jobs(&txn, job_cutoff, &mut s).await?;
+    txn.commit().await?;
+    Ok(s)
+}
+
+async fn purge_jobs<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    before: chrono::DateTime<chrono::Utc>,
+    s: &mut RetentionSummary,
+) -> Result<(), DbErr> {
+    let finished = "SELECT id FROM job_runs WHERE finished_at < ? AND status IN ('succeeded', 'failed', 'cancelled')";
+    exec(
+        conn,
+        &format!("DELETE FROM job_logs WHERE job_id IN ({finished})"),
+        vec![before.into()],
+    )
+    .await?;
+    s.job_runs_deleted = exec(
+        conn,
+        &format!("DELETE FROM job_runs WHERE id IN ({finished})"),
+        vec![before.into()],
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Writing a day's snapshots of one source: one row per device, replacing what an earlier run
+//! of the same day wrote, mapped to Census sites and devices, then rolled up — all in one
+//! transaction, so a failed run leaves the earlier data exactly as they were.
+
+use super::super::Ctx;
+use super::mapping::{self, Resolver};
+use super::rules::{SpareRules, normalize_hostname, normalize_serial};
+use super::{exec, query, rollup, settings};
+use crate::error::AppError;
+use crate::model::history::{Classification, Source};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Query;
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait, Value};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One device as a collector read it, before Census's rules and mappings are applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SnapshotIn {
+    pub external_id: String,
+    pub hostname: Option<String>,
+    pub display_name: Option<String>,
+    pub org_name: String,
+    pub location_name: String,
+    pub node_class: Option<String>,
+    pub classification: Classification,
+    pub os_name: Option<String>,
+    pub serial: Option<String>,
+    /// Lower-case colon form.
+    pub mac_addresses: Vec<String>,
+    pub ip_addresses: Vec<String>,
+    pub last_contact: Option<DateTime<Utc>>,
+    /// The record exactly as the source sent it.
+    pub raw: serde_json::Value,
+}
+
+/// What a write did, for the job's result and log.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct WriteSummary {
+    pub date: String,
+    pub source: String,
+    pub devices: usize,
+    pub spare: usize,
+    pub organizations: usize,
+    pub unmapped_devices: usize,
+    pub matched_census_devices: usize,
+}
+
+const COLS: [&str; 22] = [
+    "snapshot_date",
+    "source",
+    "external_id",
+    "hostname",
+    "display_name",
+    "site_id",
+    "org_name",
+    "location_name",
+    "node_class",
+    "classification",
+    "is_spare",
+    "is_billable",
+    "os_name",
+    "serial",
+    "mac_addresses",
+    "ip_addresses",
+    "last_contact",
+    "match_host",
+    "match_serial",
+    "device_id",
+    "covered",
+    "raw",
+];
+
+/// Census devices by normalised serial and host name, for linking snapshots to them.
+struct DeviceMatcher {
+    by_serial: HashMap<String, i64>,
+    by_host: HashMap<String, i64>,
+}
+
+impl DeviceMatcher {
+    async fn load<C: ConnectionTrait>(conn: &C) -> Result<DeviceMatcher, DbErr> {
+        let mut m = DeviceMatcher {
+            by_serial: HashMap::new(),
+            by_host: HashMap::new(),
+        };
+        for r in query(
+            conn,
+            "SELECT id, serial, name FROM devices ORDER BY id",
+            vec![],
+        )
+        .await?
+        {
+            let id: i64 = r.try_get_by_index(0)?;
+            if let Some(s) = r
+                .try_get_by_index::<Option<String>>(1)?
+                .and_then(|s| normalize_serial(&s))
+            {
+                m.by_serial.entry(s).or_insert(id);
+            }
+            if let Some(h) = normalize_hostname(&r.try_get_by_index::<String>(2)?) {
+                m.by_host.entry(h).or_insert(id);
+            }
+        }
+        Ok(m)
+    }
+
+    fn find(&self, serial: Option<&str>, host: Option<&str>) -> Option<i64> {
+        serial
+            .and_then(|s| self.by_serial.get(s))
+            .or_else(|| host.and_then(|h| self.by_host.get(h)))
+            .copied()
+    }
+}
+
+pub fn compress(raw: &serde_json::Value) -> Vec<u8> {
+    let text = serde_json::to_vec(raw).expect("JSON serialises");
+    zstd::bulk::compress(&text, 3).expect("zstd compresses in memory")
+}
+
+pub fn decompress(blob: &[u8]) -> Option<serde_json::Value> {
+    let text = zstd::stream::decode_all(blob).ok()?;
+    serde_json::from_slice(&text).ok()
+}
+
+/// Replace `source`'s snapshots of `date` with `items` and roll the day up.
+pub async fn write_day(
+    ctx: &Ctx,
+    source: Source,
+    date: NaiveDate,
+    items: Vec<SnapshotIn>,
+) -> Result<WriteSummary, AppError> {
+    ctx.require_write("record snapshots")?;
+    let conf = settings::load(&ctx.db.conn).await?;
+    let spare_rules = SpareRules::new(&conf.extra_spare_patterns);
+    // Duplicate ids in one answer (a source paging over a changing list) keep the last copy.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut unique: Vec<SnapshotIn> = Vec::with_capacity(items.len());
+    for it in items {
+        match seen.get(&it.external_id) {
+            Some(&i) => unique[i] = it,
+            None => {
+                seen.insert(it.external_id.clone(), unique.len());
+                unique.push(it);
+            }
+        }
+    }
+    let items = unique;
+    // Payloads are compressed outside the write gate: it is the slowest part of the write.
+    let blobs: Vec<Vec<u8>> = items.iter().map(|i| compress(&i.raw)).collect();
+
+    let w = ctx.db.writer().await;
+    let txn = w.conn.begin().await?;
+    let matcher = DeviceMatcher::load(&txn).await?;
+    let names: Vec<(String, String)> = items
+        .iter()
+        .map(|i| (i.org_name.clone(), i.location_name.clone()))
+        .collect();
+    let resolver: Resolver = mapping::register(&txn, ctx, source, date, &names).await?;
+
+    exec(
+        &txn,
+        "DELETE FROM snapshots WHERE snapshot_date = ? AND source = ?",
+        vec![date.into(), source.as_str().into()],
+    )
+    .await?;
+    let mut summary = WriteSummary {
+        date: date.to_string(),
+        source: source.as_str().into(),
+        devices: items.len(),
+        organizations: resolver.organizations(),
+        ..Default::default()
+    };
+    for (chunk, blobs) in items.chunks(400).zip(blobs.chunks(400)) {
+        let mut ins = Query::insert();
+        ins.into_table("snapshots").columns(COLS);
+        for (it, blob) in chunk.iter().zip(blobs) {
+            let site = resolver.site(&it.org_name, &it.location_name);
+            let spare = spare_rules.is_spare(
+                it.display_name.as_deref(),
+                Some(it.location_name.as_str()),
+                it.node_class.as_deref(),
+            );
+            let host = it
+                .hostname
+                .as_deref()
+                .or(it.display_name.as_deref())
+                .and_then(normalize_hostname);
+            let serial = it.serial.as_deref().and_then(normalize_serial);
+            let device = matcher.find(serial.as_deref(), host.as_deref());
+            summary.spare += spare as usize;
+            summary.unmapped_devices += site.is_none() as usize;
+            summary.matched_census_devices += device.is_some() as usize;
+            let values: Vec<Value> = vec![
+                date.into(),
+                source.as_str().into(),
+                it.external_id.clone().into(),
+                it.hostname.clone().into(),
+                it.display_name.clone().into(),
+                site.into(),
+                it.org_name.clone().into(),
+                it.location_name.clone().into(),
+                it.node_class.clone().into(),
+                it.classification.as_str().into(),
+                spare.into(),
+                (!spare).into(),
+                it.os_name.clone().into(),
+                it.serial.clone().into(),
+                it.mac_addresses.join(",").into(),
+                it.ip_addresses.join(",").into(),
+                it.last_contact.into(),
+                host.into(),
+                serial.into(),
+                device.into(),
+                false.into(),
+                blob.clone().into(),
+            ];
+            ins.values_panic(values.into_iter().map(Into::into));
+        }
+        txn.execute(&ins).await?;
+    }
+    rollup::rollup_date(&txn, date).await?;
+    txn.commit().await?;
+    Ok(summary)
+}

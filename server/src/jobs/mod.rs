@@ -1,0 +1,556 @@
+//! The job runner: a scheduler that enqueues daily runs, workers that claim queued runs and
+//! execute them, and the code of each kind of job (collections, rollups, retention). The CLI
+//! runs the same code in the foreground with a progress bar.
+
+pub mod collectors;
+pub mod schedule;
+
+use crate::config::JobsConfig;
+use app::model::history::{JobDto, JobKind, JobStatus, Source};
+use app::ssr::db::Db;
+use app::ssr::services::history::{parse_date, retention, rollup, snapshots};
+use app::ssr::services::jobs::{self, Trigger};
+use app::ssr::services::{Actor, Ctx, new_request_id};
+use chrono::{DateTime, NaiveDate, Utc};
+use collectors::HttpPolicy;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
+
+/// Sees every event of a run (the CLI's progress bar).
+pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// How a run ended early.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobError {
+    Cancelled,
+    Failed(String),
+}
+
+impl From<app::error::AppError> for JobError {
+    fn from(e: app::error::AppError) -> Self {
+        JobError::Failed(e.to_string())
+    }
+}
+
+/// What a running job reports.
+#[derive(Clone, Debug)]
+pub enum Event {
+    Log {
+        level: String,
+        message: String,
+    },
+    Progress {
+        done: i64,
+        total: Option<i64>,
+        message: String,
+    },
+}
+
+/// A running job's voice: log lines, progress, and whether it has been asked to stop.
+#[derive(Clone)]
+pub struct Reporter {
+    tx: mpsc::UnboundedSender<Event>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Reporter {
+    pub fn log(&self, level: &str, message: &str) {
+        let _ = self.tx.send(Event::Log {
+            level: level.into(),
+            message: message.into(),
+        });
+    }
+    pub fn progress(&self, done: i64, total: Option<i64>, message: &str) {
+        let _ = self.tx.send(Event::Progress {
+            done,
+            total,
+            message: message.into(),
+        });
+    }
+    /// Err(Cancelled) once cancellation was asked for.
+    pub fn check(&self) -> Result<(), JobError> {
+        if self.cancel.load(Ordering::Relaxed) {
+            Err(JobError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+    /// A reporter nobody listens to, for one-off calls (connection tests).
+    pub fn detached() -> (Reporter, mpsc::UnboundedReceiver<Event>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            Reporter {
+                tx,
+                cancel: Arc::default(),
+            },
+            rx,
+        )
+    }
+}
+
+/// Everything a job needs: the database, the sources, the HTTP policy and a clock.
+#[derive(Clone)]
+pub struct Runner {
+    pub db: Db,
+    pub config: Arc<JobsConfig>,
+    pub policy: HttpPolicy,
+    /// Wakes idle workers when a run is queued in this process.
+    pub wake: Arc<Notify>,
+    /// This process, as recorded on the runs it claims.
+    pub worker_id: String,
+}
+
+impl Runner {
+    pub fn new(db: Db, config: JobsConfig) -> Runner {
+        let host = std::fs::read_to_string("/etc/hostname")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|_| "census".into());
+        Runner {
+            db,
+            config: Arc::new(config),
+            policy: HttpPolicy::default(),
+            wake: Arc::default(),
+            worker_id: format!("{host}:{}", std::process::id()),
+        }
+    }
+
+    /// Today in the configured time zone.
+    pub fn today(&self) -> NaiveDate {
+        Utc::now().with_timezone(&self.config.timezone).date_naive()
+    }
+
+    fn ctx(&self, job: &JobDto) -> Ctx {
+        let mut a = Actor::system(&format!("{} (job #{})", job.requested_by, job.id));
+        a.user_id = None;
+        Ctx::new(self.db.clone(), a, new_request_id())
+    }
+
+    /// Queue a run and wake a worker.
+    pub async fn enqueue(
+        &self,
+        ctx: &Ctx,
+        kind: JobKind,
+        params: Value,
+        trigger: Trigger,
+        slot: Option<DateTime<Utc>>,
+    ) -> Result<Option<JobDto>, app::error::AppError> {
+        check_params(kind, &params)?;
+        let job = jobs::enqueue(ctx, kind, params, trigger, slot).await?;
+        if job.is_some() {
+            self.wake.notify_waiters();
+        }
+        Ok(job)
+    }
+
+    /// Execute a claimed run to the end, recording its progress, log and outcome.
+    /// `observe` sees every event (the CLI draws its progress bar from them).
+    pub async fn execute(&self, job: JobDto, observe: Option<Observer>) -> JobStatus {
+        let ctx = self.ctx(&job);
+        let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let rep = Reporter {
+            tx,
+            cancel: cancel.clone(),
+        };
+        rep.log(
+            "info",
+            &format!("{} started by {}", job.kind.label(), job.requested_by),
+        );
+        let id = job.id;
+        // Record events; prove the run alive; notice cancellation.
+        let recorder = {
+            let ctx = ctx.clone();
+            let cancel = cancel.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_millis(500));
+                let mut pending: Option<(i64, Option<i64>, String)> = None;
+                let mut last_beat = std::time::Instant::now();
+                loop {
+                    tokio::select! {
+                        ev = rx.recv() => match ev {
+                            Some(ev) => {
+                                if let Some(f) = &observe { f(&ev); }
+                                match ev {
+                                    Event::Log { level, message } => {
+                                        let _ = jobs::log(&ctx, id, &level, &message).await;
+                                    }
+                                    Event::Progress { done, total, message } => pending = Some((done, total, message)),
+                                }
+                            }
+                            None => break,
+                        },
+                        _ = tick.tick() => {
+                            let asked = if let Some((d, t, m)) = pending.take() {
+                                last_beat = std::time::Instant::now();
+                                jobs::progress(&ctx, id, d, t, &m).await
+                            } else if last_beat.elapsed() > Duration::from_secs(5) {
+                                last_beat = std::time::Instant::now();
+                                let _ = jobs::heartbeat(&ctx, id).await;
+                                jobs::cancel_requested(&ctx, id).await
+                            } else {
+                                jobs::cancel_requested(&ctx, id).await
+                            };
+                            if let Ok(true) = asked {
+                                cancel.store(true, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                }
+                if let Some((d, t, m)) = pending {
+                    let _ = jobs::progress(&ctx, id, d, t, &m).await;
+                }
+            })
+        };
+        let work = {
+            let runner = self.clone();
+            let rep = rep.clone();
+            let job = job.clone();
+            tokio::spawn(async move { runner.work(&job, &rep).await })
+        };
+        let outcome = match work.await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(job = id, error = %e, "job panicked");
+                Err(JobError::Failed(
+                    "The job stopped on an internal error; see the server log.".into(),
+                ))
+            }
+        };
+        let (status, result, error) = match outcome {
+            Ok(v) => {
+                rep.log("info", "Finished");
+                (JobStatus::Succeeded, Some(v), None)
+            }
+            Err(JobError::Cancelled) => {
+                rep.log("warn", "Cancelled; nothing from this run was saved.");
+                (JobStatus::Cancelled, None, Some("Cancelled.".to_string()))
+            }
+            Err(JobError::Failed(m)) => {
+                rep.log("error", &m);
+                (JobStatus::Failed, None, Some(m))
+            }
+        };
+        drop(rep);
+        let _ = recorder.await;
+        if let Err(e) = jobs::finish(&ctx, id, status, result, error.as_deref()).await {
+            tracing::error!(job = id, error = %e, "could not record the end of a job");
+        }
+        tracing::info!(
+            job = id,
+            kind = job.kind.as_str(),
+            status = status.as_str(),
+            "job finished"
+        );
+        status
+    }
+
+    async fn work(&self, job: &JobDto, rep: &Reporter) -> Result<Value, JobError> {
+        let ctx = self.ctx(job);
+        let date_param = |key: &str| {
+            job.params
+                .get(key)
+                .and_then(Value::as_str)
+                .and_then(parse_date)
+        };
+        match job.kind {
+            JobKind::CollectNinja | JobKind::CollectThreatlocker => {
+                let source = job.kind.source().expect("collections have a source");
+                let date = date_param("as_of").unwrap_or_else(|| self.today());
+                let items = self.collect(source, rep).await?;
+                // The last chance to stop before anything is written.
+                if jobs::cancel_requested(&ctx, job.id).await? {
+                    return Err(JobError::Cancelled);
+                }
+                rep.progress(
+                    items.len() as i64,
+                    Some(items.len() as i64),
+                    "saving snapshots",
+                );
+                let summary = snapshots::write_day(&ctx, source, date, items).await?;
+                rep.log(
+                    "info",
+                    &format!(
+                        "Saved {} {} snapshots for {} ({} spare, {} unmapped, {} matched to Census devices); rolled up",
+                        summary.devices,
+                        source.label(),
+                        summary.date,
+                        summary.spare,
+                        summary.unmapped_devices,
+                        summary.matched_census_devices
+                    ),
+                );
+                Ok(serde_json::to_value(summary).expect("summary serialises"))
+            }
+            JobKind::Rollup => {
+                let (from, to) = (date_param("from"), date_param("to"));
+                let rep2 = rep.clone();
+                let days = rollup::rollup_range(&ctx, from, to, move |d, t| {
+                    rep2.progress(d as i64, Some(t as i64), &format!("{d} of {t} days"));
+                })
+                .await?;
+                rep.log("info", &format!("Rolled up {days} collected days"));
+                Ok(json!({"days": days}))
+            }
+            JobKind::Retention => {
+                let today = date_param("as_of").unwrap_or_else(|| self.today());
+                let s = retention::run(&ctx, today).await?;
+                rep.log(
+                    "info",
+                    &format!(
+                        "Removed {} snapshots, {} daily and {} month-end rollup rows, {} old job runs; cleared {} raw payloads",
+                        s.snapshots_deleted,
+                        s.daily_counts_deleted,
+                        s.month_end_counts_deleted,
+                        s.job_runs_deleted,
+                        s.raw_payloads_cleared
+                    ),
+                );
+                Ok(serde_json::to_value(s).expect("summary serialises"))
+            }
+        }
+    }
+
+    /// Read every device of a source.
+    pub async fn collect(
+        &self,
+        source: Source,
+        rep: &Reporter,
+    ) -> Result<Vec<snapshots::SnapshotIn>, JobError> {
+        match source {
+            Source::Ninja => {
+                let cfg = self
+                    .config
+                    .ninja
+                    .clone()
+                    .ok_or_else(|| not_configured(source))?;
+                collectors::ninja::NinjaClient::new(cfg, self.policy.clone())
+                    .collect(rep)
+                    .await
+            }
+            Source::Threatlocker => {
+                let cfg = self
+                    .config
+                    .threatlocker
+                    .clone()
+                    .ok_or_else(|| not_configured(source))?;
+                collectors::threatlocker::ThreatLockerClient::new(cfg, self.policy.clone())
+                    .collect(rep)
+                    .await
+            }
+        }
+    }
+
+    /// Check a source's connection and credentials.
+    pub async fn test(&self, source: Source) -> Result<String, JobError> {
+        let (rep, _rx) = Reporter::detached();
+        let mut policy = self.policy.clone();
+        policy.attempts = policy.attempts.min(2);
+        policy.timeout = policy.timeout.min(Duration::from_secs(20));
+        match source {
+            Source::Ninja => {
+                let cfg = self
+                    .config
+                    .ninja
+                    .clone()
+                    .ok_or_else(|| not_configured(source))?;
+                collectors::ninja::NinjaClient::new(cfg, policy)
+                    .test(&rep)
+                    .await
+            }
+            Source::Threatlocker => {
+                let cfg = self
+                    .config
+                    .threatlocker
+                    .clone()
+                    .ok_or_else(|| not_configured(source))?;
+                collectors::threatlocker::ThreatLockerClient::new(cfg, policy)
+                    .test(&rep)
+                    .await
+            }
+        }
+    }
+
+    /// Claim and execute queued runs until there are none.
+    pub async fn drain(&self) -> usize {
+        let mut n = 0;
+        let ctx = Ctx::system(self.db.clone(), "worker");
+        while let Ok(Some(job)) = jobs::claim(&ctx, &self.worker_id).await {
+            self.execute(job, None).await;
+            n += 1;
+        }
+        n
+    }
+
+    /// Start the scheduler and the workers in the background.
+    pub fn spawn(self) {
+        for i in 0..self.config.workers {
+            let r = self.clone();
+            tokio::spawn(async move { r.worker_loop(i == 0).await });
+        }
+        let r = self.clone();
+        tokio::spawn(async move { r.scheduler_loop().await });
+    }
+
+    async fn worker_loop(self, recovers: bool) {
+        let ctx = Ctx::system(self.db.clone(), "worker");
+        let mut last_recovery: Option<std::time::Instant> = None;
+        loop {
+            if recovers && last_recovery.is_none_or(|t| t.elapsed() > Duration::from_secs(30)) {
+                match jobs::recover_stale(&ctx, Utc::now(), STALE_AFTER).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(runs = n, "marked interrupted job runs as failed"),
+                    Err(e) => tracing::warn!(error = %e, "could not check for interrupted jobs"),
+                }
+                last_recovery = Some(std::time::Instant::now());
+            }
+            match jobs::claim(&ctx, &self.worker_id).await {
+                Ok(Some(job)) => {
+                    let kind = job.kind;
+                    let status = self.execute(job, None).await;
+                    if kind.source().is_some() && status == JobStatus::Succeeded {
+                        tracing::info!(kind = kind.as_str(), "collection finished");
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "could not claim a job"),
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {},
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {},
+            }
+        }
+    }
+
+    async fn scheduler_loop(self) {
+        let ctx = Ctx::system(self.db.clone(), "scheduler");
+        loop {
+            for (kind, slot) in schedule::due(&self.config, Utc::now()) {
+                match self
+                    .enqueue(&ctx, kind, json!({}), Trigger::Schedule, Some(slot))
+                    .await
+                {
+                    Ok(Some(j)) => {
+                        tracing::info!(job = j.id, kind = kind.as_str(), %slot, "scheduled run queued")
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(kind = kind.as_str(), error = %e, "could not queue a scheduled run")
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(20)).await;
+        }
+    }
+}
+
+/// A run whose worker has not reported for this long is considered interrupted.
+pub const STALE_AFTER: chrono::Duration = chrono::Duration::seconds(30);
+
+fn not_configured(source: Source) -> JobError {
+    JobError::Failed(match source {
+        Source::Ninja => "NinjaOne is not configured: set CENSUS_NINJA_URL, CENSUS_NINJA_CLIENT_ID and CENSUS_NINJA_CLIENT_SECRET.".into(),
+        Source::Threatlocker => "ThreatLocker is not configured: set CENSUS_THREATLOCKER_URL and CENSUS_THREATLOCKER_API_KEY.".into(),
+    })
+}
+
+/// Parameters a kind accepts: dates as YYYY-MM-DD.
+pub fn check_params(kind: JobKind, params: &Value) -> Result<(), app::error::AppError> {
+    use app::error::AppError;
+    let Some(obj) = params.as_object() else {
+        return Err(AppError::field(
+            "params",
+            "Give the parameters as an object.",
+        ));
+    };
+    let allowed: &[&str] = match kind {
+        JobKind::CollectNinja | JobKind::CollectThreatlocker | JobKind::Retention => &["as_of"],
+        JobKind::Rollup => &["from", "to"],
+    };
+    for (k, v) in obj {
+        if !allowed.contains(&k.as_str()) {
+            return Err(AppError::field(
+                "params",
+                format!("{} takes only: {}.", kind.label(), allowed.join(", ")),
+            ));
+        }
+        if !v.is_null() && v.as_str().and_then(parse_date).is_none() {
+            return Err(AppError::field(k, "Give a date as YYYY-MM-DD."));
+        }
+    }
+    Ok(())
+}
+
+fn hhmm(s: crate::config::Schedule) -> Option<String> {
+    s.map(|t| t.format("%H:%M").to_string())
+}
+
+fn set(v: bool) -> String {
+    if v { "set" } else { "not set" }.to_string()
+}
+
+#[async_trait::async_trait]
+impl app::ssr::services::sources::JobControl for Runner {
+    fn sources(&self) -> Vec<app::ssr::services::sources::SourceView> {
+        use app::ssr::services::sources::SourceView;
+        let c = &self.config;
+        let n = c.ninja.as_ref();
+        let t = c.threatlocker.as_ref();
+        vec![
+            SourceView {
+                source: Source::Ninja,
+                configured: n.is_some(),
+                settings: vec![
+                    (
+                        "CENSUS_NINJA_URL".into(),
+                        n.map(|x| x.url.clone()).unwrap_or_default(),
+                    ),
+                    (
+                        "CENSUS_NINJA_CLIENT_ID".into(),
+                        n.map(|x| x.client_id.clone()).unwrap_or_default(),
+                    ),
+                    ("CENSUS_NINJA_CLIENT_SECRET".into(), set(n.is_some())),
+                    (
+                        "CENSUS_NINJA_SCOPE".into(),
+                        n.map(|x| x.scope.clone()).unwrap_or_default(),
+                    ),
+                ],
+                schedule: hhmm(c.schedule_ninja),
+            },
+            SourceView {
+                source: Source::Threatlocker,
+                configured: t.is_some(),
+                settings: vec![
+                    (
+                        "CENSUS_THREATLOCKER_URL".into(),
+                        t.map(|x| x.url.clone()).unwrap_or_default(),
+                    ),
+                    ("CENSUS_THREATLOCKER_API_KEY".into(), set(t.is_some())),
+                    (
+                        "CENSUS_THREATLOCKER_ORG_ID".into(),
+                        t.and_then(|x| x.org_id.clone()).unwrap_or_default(),
+                    ),
+                ],
+                schedule: hhmm(c.schedule_threatlocker),
+            },
+        ]
+    }
+
+    fn timezone(&self) -> String {
+        self.config.timezone.name().to_string()
+    }
+
+    fn wake(&self) {
+        self.wake.notify_waiters();
+    }
+
+    async fn test(&self, source: Source) -> Result<String, String> {
+        Runner::test(self, source).await.map_err(|e| match e {
+            JobError::Cancelled => "Cancelled.".to_string(),
+            JobError::Failed(m) => m,
+        })
+    }
+}
