@@ -508,27 +508,3 @@ pub fn ChangeTable(rows: Vec<ChangeDto>, #[prop(optional)] show_object: bool) ->
     }
     .into_any()
 }
-
-/// A failed page load: the error's HTTP status on the response and the error shown.
-pub fn failed_view(e: AppError) -> AnyView {
-    set_status(e.status());
-    view! { <ErrorBox err=e /> }.into_any()
-}
-
-/// A table head of plain column titles; a title starting with `#` is a number column.
-#[component]
-pub fn TableHead(cols: &'static [&'static str]) -> impl IntoView {
-    view! {
-        <thead>
-            <tr>
-                {cols
-                    .iter()
-                    .map(|c| match c.strip_prefix('#') {
-                        Some(t) if !t.is_empty() => view! { <th class="num">{t}</th> }.into_any(),
-                        _ => view! { <th>{*c}</th> }.into_any(),
-                    })
-                    .collect_view()}
-            </tr>
-        </thead>
-    }
-}

@@ -18,7 +18,6 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 use pages::admin::{TokensPage, UserEditPage, UsersPage};
 use pages::auth::{AccountPage, LoginPage, SetupPage};
-use pages::history::*;
 use pages::layout::Layout;
 use pages::objects::*;
 use pages::*;
@@ -65,14 +64,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/overview") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/dashboard/devices") view=SnapshotsPage ssr=SsrMode::Async />
-                    <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async />
-                    <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async />
-                    <Route path=path!("/sources") view=SourcesPage ssr=SsrMode::Async />
-                    <Route path=path!("/site-mapping") view=SiteMappingPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/changes") view=ChangesPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />

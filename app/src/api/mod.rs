@@ -3,7 +3,6 @@
 //! page it came from.
 
 pub mod auth;
-pub mod history;
 pub mod misc;
 pub mod objects;
 pub mod tokens;

@@ -2,7 +2,9 @@
 //! write gate that keeps SQLite's single writer from failing under concurrent requests.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{
+    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous,
+};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,6 +94,9 @@ fn options(url: &str, writer: bool) -> ConnectOptions {
         let cache = if writer { "-65536" } else { "-16384" };
         opts.map_sqlx_sqlite_opts(move |o: SqliteConnectOptions| {
             o.create_if_missing(true)
+                // New databases give pages freed by retention back to the file system
+                // (`incremental_vacuum` after each retention run).
+                .auto_vacuum(SqliteAutoVacuum::Incremental)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)

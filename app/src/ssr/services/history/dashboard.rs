@@ -4,7 +4,7 @@
 //! there are.
 
 use super::super::Ctx;
-use super::{api_date, month_of, parse_date, query, site_label, site_names};
+use super::{api_date, marks, month_of, parse_date, query, site_label, site_names};
 use crate::error::AppError;
 use crate::model::history::*;
 use chrono::NaiveDate;
@@ -20,8 +20,6 @@ pub struct Figures {
     /// Per site and source: (devices, not seen by the other source).
     pub coverage: BTreeMap<(Option<i64>, Source), (i64, i64)>,
     pub sources: BTreeSet<Source>,
-    /// Devices per classification.
-    pub by_class: BTreeMap<Classification, i64>,
 }
 
 fn add(t: &mut Totals, source: Source, class: &str, total: i64, spare: i64, billable: i64) {
@@ -69,9 +67,6 @@ async fn figures<C: ConnectionTrait>(
         let day: NaiveDate = r.try_get_by_index(7)?;
         f.date = Some(f.date.map_or(day, |d: NaiveDate| d.max(day)));
         f.sources.insert(source);
-        if let Some(c) = Classification::parse(&class) {
-            *f.by_class.entry(c).or_default() += total;
-        }
         add(&mut f.total, source, &class, total, spare, billable);
         add(
             f.by_site.entry(site).or_default(),
@@ -86,44 +81,6 @@ async fn figures<C: ConnectionTrait>(
         c.1 += uncovered;
     }
     Ok(f)
-}
-
-/// Device totals over time per source: the daily rollups since `from`, or the month-ends
-/// since `from_month` — (label, ninja, threatlocker) in date order.
-pub async fn series<C: ConnectionTrait>(
-    conn: &C,
-    monthly: bool,
-    from: NaiveDate,
-) -> Result<Vec<(String, i64, i64)>, DbErr> {
-    let (sql, values): (&str, Vec<Value>) = if monthly {
-        (
-            "SELECT month, source, CAST(SUM(total) AS BIGINT) FROM month_end_counts WHERE month >= ? \
-             GROUP BY month, source ORDER BY month",
-            vec![month_of(from).into()],
-        )
-    } else {
-        (
-            "SELECT count_date, source, CAST(SUM(total) AS BIGINT) FROM daily_counts WHERE count_date >= ? \
-             GROUP BY count_date, source ORDER BY count_date",
-            vec![from.into()],
-        )
-    };
-    let mut out: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for r in query(conn, sql, values).await? {
-        let label = if monthly {
-            r.try_get_by_index::<String>(0)?
-        } else {
-            r.try_get_by_index::<NaiveDate>(0)?.to_string()
-        };
-        let n: i64 = r.try_get_by_index(2)?;
-        let e = out.entry(label).or_default();
-        match Source::parse(&r.try_get_by_index::<String>(1)?) {
-            Some(Source::Ninja) => e.0 += n,
-            Some(Source::Threatlocker) => e.1 += n,
-            None => {}
-        }
-    }
-    Ok(out.into_iter().map(|(k, (a, b))| (k, a, b)).collect())
 }
 
 /// The latest collected day.
@@ -243,7 +200,7 @@ pub async fn today(ctx: &Ctx) -> Result<TodayDto, AppError> {
 
 /// The two sides of a comparison: `date` (default: the latest collected day) against
 /// `against` (default: the last month-end before it).
-pub async fn sides(
+async fn sides(
     ctx: &Ctx,
     date: Option<&str>,
     against: Option<&str>,
@@ -686,4 +643,26 @@ pub async fn last_seen(ctx: &Ctx, device_id: i64) -> Result<Vec<LastSeen>, AppEr
         }
     }
     Ok(out)
+}
+
+/// Snapshot ids for tests: `(source, external_id) → site_id` on a day.
+pub async fn sites_of_day<C: ConnectionTrait>(
+    conn: &C,
+    date: NaiveDate,
+    ids: &[&str],
+) -> Result<BTreeMap<String, Option<i64>>, DbErr> {
+    let mut values: Vec<Value> = vec![date.into()];
+    values.extend(ids.iter().map(|i| (*i).into()));
+    let rows = query(
+        conn,
+        &format!(
+            "SELECT external_id, site_id FROM snapshots WHERE snapshot_date = ? AND external_id IN ({})",
+            marks(ids.len())
+        ),
+        values,
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
 }

@@ -108,6 +108,17 @@ pub async fn run(ctx: &Ctx, today: NaiveDate) -> Result<RetentionSummary, AppErr
     let job_cutoff = chrono::Utc::now() - chrono::Duration::days(JOB_DAYS);
     purge_jobs(&txn, job_cutoff, &mut s).await?;
     txn.commit().await?;
+    if ctx.db.backend() == sea_orm::DbBackend::Sqlite {
+        // Give the freed pages back (databases created before auto-vacuum keep them for
+        // reuse), and fold the write-ahead log into the database file.
+        use sea_orm::ConnectionTrait;
+        w.conn
+            .execute_unprepared("PRAGMA incremental_vacuum")
+            .await?;
+        w.conn
+            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
+    }
     Ok(s)
 }
 
