@@ -2,7 +2,7 @@
 #
 #   make run     install what is missing, build, start Census on SQLite at http://127.0.0.1:3000
 #   make test    install what is missing, run every check and test (see README)
-#   make bench   load a generated inventory and measure the API and pages
+#   make bench   load a generated inventory and history; measure the API, pages and dashboard
 #
 # CARGO_TARGET_DIR is honoured (CI keeps it outside the clone to build incrementally).
 
@@ -24,7 +24,8 @@ help:
 	@echo "make run    build and start Census on SQLite at http://127.0.0.1:3000"
 	@echo "make test   formatting, clippy (server and wasm), tests on SQLite (and PostgreSQL when"
 	@echo "            CENSUS_TEST_POSTGRES_URL is set), release build, Playwright (JS on and off)"
-	@echo "make bench  benchmark with a generated inventory (BENCH_DEVICES, BENCH_SITES)"
+	@echo "make bench  benchmark with a generated inventory and history (BENCH_DEVICES, BENCH_SITES,"
+	@echo "            BENCH_HISTORY_DEVICES)"
 
 ## Tools the build needs, installed only when missing or at the wrong version.
 deps:
@@ -72,7 +73,7 @@ test: deps-test fmt-check clippy unit-test build wasm-size e2e
 
 bench: build
 	cargo build --release -p server --bin census-bench
-	$(TARGET_DIR)/release/census-bench --census $(CENSUS_BIN) $(if $(BENCH_DEVICES),--devices $(BENCH_DEVICES)) $(if $(BENCH_SITES),--sites $(BENCH_SITES)) --out $(TARGET_DIR)/bench/bench.json
+	$(TARGET_DIR)/release/census-bench --census $(CENSUS_BIN) $(if $(BENCH_DEVICES),--devices $(BENCH_DEVICES)) $(if $(BENCH_SITES),--sites $(BENCH_SITES)) $(if $(BENCH_HISTORY_DEVICES),--history-devices $(BENCH_HISTORY_DEVICES)) --out $(TARGET_DIR)/bench/bench.json
 
 clean:
 	cargo clean
