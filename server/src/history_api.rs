@@ -207,14 +207,19 @@ fn jobs_collection() -> MethodRouter<AppState> {
     get(|ApiCtx(c): ApiCtx, RawQuery(q): RawQuery| async move {
         reply(
             async {
-                let p = strict(&q, &["kind", "status", "limit", "offset"])?;
+                let p = query::pairs(q.as_deref().unwrap_or(""));
+                let (limit, offset) = crate::rest::paging(&p, &["kind", "status"])?;
                 let mut f = JobFilter {
-                    limit: query::DEFAULT_LIMIT,
+                    limit,
+                    offset,
                     ..Default::default()
                 };
                 if let Some(k) = param(&p, "kind").filter(|s| !s.is_empty()) {
                     f.kind = Some(JobKind::parse(k).ok_or_else(|| {
-                        AppError::field("kind", "collect_ninja, collect_threatlocker, rollup or retention")
+                        AppError::field(
+                            "kind",
+                            "collect_ninja, collect_threatlocker, rollup or retention",
+                        )
                     })?);
                 }
                 if let Some(s) = param(&p, "status").filter(|s| !s.is_empty()) {
@@ -222,25 +227,13 @@ fn jobs_collection() -> MethodRouter<AppState> {
                         AppError::field("status", "queued, running, succeeded, failed or cancelled")
                     })?);
                 }
-                if let Some(l) = param(&p, "limit") {
-                    f.limit = l
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=query::MAX_LIMIT).contains(n))
-                        .ok_or_else(|| AppError::field("limit", "must be a number from 1 to 1000"))?;
-                }
-                if let Some(o) = param(&p, "offset") {
-                    f.offset = o
-                        .parse()
-                        .map_err(|_| AppError::field("offset", "must be a number of 0 or more"))?;
-                }
                 let (count, rows) = jobs::list(&c, &f).await?;
-                let next = (f.offset + f.limit < count)
-                    .then(|| format!("/api/v1/jobs/?limit={}&offset={}", f.limit, f.offset + f.limit));
-                let previous = (f.offset > 0).then(|| {
-                    format!("/api/v1/jobs/?limit={}&offset={}", f.limit, f.offset.saturating_sub(f.limit))
-                });
-                ok(&json!({"count": count, "next": next, "previous": previous, "results": rows}))
+                let rows = rows
+                    .into_iter()
+                    .map(|j| serde_json::to_value(j).expect("DTOs serialise"))
+                    .collect();
+                Ok(Json(crate::rest::list_json("/api/v1/jobs/", &p, count, limit, offset, rows))
+                    .into_response())
             }
             .await,
         )

@@ -150,7 +150,7 @@ fn page_links(
     (next, prev)
 }
 
-fn list_json(
+pub(crate) fn list_json(
     path: &str,
     pairs: &[(String, String)],
     count: u64,
@@ -362,7 +362,7 @@ fn token_json(t: &app::model::TokenDto) -> Value {
 }
 
 /// `limit` and `offset` of a list with the given filters; other keys are errors.
-fn paging(pairs: &[(String, String)], filters: &[&str]) -> Res<(u64, u64)> {
+pub(crate) fn paging(pairs: &[(String, String)], filters: &[&str]) -> Res<(u64, u64)> {
     let mut limit = query::DEFAULT_LIMIT;
     let mut offset = 0;
     for (k, v) in pairs {

@@ -123,8 +123,7 @@ impl Runner {
     }
 
     fn ctx(&self, job: &JobDto) -> Ctx {
-        let mut a = Actor::system(&format!("{} (job #{})", job.requested_by, job.id));
-        a.user_id = None;
+        let a = Actor::system(&format!("{} (job #{})", job.requested_by, job.id));
         Ctx::new(self.db.clone(), a, new_request_id())
     }
 

@@ -58,6 +58,27 @@ impl ThreatLockerClient {
         r
     }
 
+    /// POST a search; a status other than success fails with ThreatLocker's own message.
+    async fn post(
+        &self,
+        rep: &Reporter,
+        path: &str,
+        what: &str,
+        body: &Value,
+    ) -> Result<reqwest::Response, JobError> {
+        let r = send(&self.policy, rep, LABEL, || self.request(path, body)).await?;
+        let status = r.status();
+        if status.is_success() {
+            return Ok(r);
+        }
+        let detail = r
+            .json::<Value>()
+            .await
+            .ok()
+            .and_then(|v| text(&v, "Message"));
+        Err(status_error(LABEL, what, status, detail))
+    }
+
     /// Every row of a paged search; `body(page, size)` builds the request.
     async fn all(
         &self,
@@ -72,16 +93,7 @@ impl ThreatLockerClient {
         loop {
             rep.check()?;
             let b = body(page, size);
-            let r = send(&self.policy, rep, LABEL, || self.request(path, &b)).await?;
-            let status = r.status();
-            if !status.is_success() {
-                let detail = r
-                    .json::<Value>()
-                    .await
-                    .ok()
-                    .and_then(|v| text(&v, "Message"));
-                return Err(status_error(LABEL, what, status, detail));
-            }
+            let r = self.post(rep, path, what, &b).await?;
             let pages = paging_total(r.headers(), "totalPages");
             let total = paging_total(r.headers(), "totalItems");
             let rows = array(LABEL, what, json(LABEL, what, r).await?)?;
@@ -129,16 +141,7 @@ impl ThreatLockerClient {
     pub async fn test(&self, rep: &Reporter) -> Result<String, JobError> {
         let b = json!({"pageNumber": 1, "pageSize": 1, "searchText": "", "searchBy": 1,
                        "orderBy": "computername", "isAscending": true, "childOrganizations": true});
-        let r = send(&self.policy, rep, LABEL, || self.request(COMPUTERS, &b)).await?;
-        let status = r.status();
-        if !status.is_success() {
-            let detail = r
-                .json::<Value>()
-                .await
-                .ok()
-                .and_then(|v| text(&v, "Message"));
-            return Err(status_error(LABEL, "computers", status, detail));
-        }
+        let r = self.post(rep, COMPUTERS, "computers", &b).await?;
         array(LABEL, "computers", json(LABEL, "computers", r).await?)?;
         Ok("Connected to ThreatLocker and read the computers.".into())
     }
