@@ -9,6 +9,8 @@ import { join, resolve } from "node:path";
 const bin = process.env.CENSUS_BIN ?? resolve(__dirname, "../target/release/census");
 const site = process.env.CENSUS_SITE_ROOT ?? resolve(__dirname, "../target/site");
 const ports = { js: 3201, nojs: 3202 };
+// Mock NinjaOne and ThreatLocker APIs (served by the same binary) for the collection specs.
+const mocks = { ninja: 3291, threatlocker: 3292 };
 
 function server(port: number) {
   const dir = mkdtempSync(join(tmpdir(), "census-e2e-"));
@@ -23,9 +25,27 @@ function server(port: number) {
       CENSUS_DATABASE_URL: `sqlite://${join(dir, "census.db")}?mode=rwc`,
       CENSUS_SITE_ROOT: site,
       CENSUS_LOG: "warn",
+      CENSUS_NINJA_URL: `http://127.0.0.1:${mocks.ninja}`,
+      CENSUS_NINJA_CLIENT_ID: "census-test",
+      CENSUS_NINJA_CLIENT_SECRET: "s3cret-ninja",
+      CENSUS_THREATLOCKER_URL: `http://127.0.0.1:${mocks.threatlocker}`,
+      CENSUS_THREATLOCKER_API_KEY: "tl-key-123",
+      // Runs start only when a spec starts them.
+      CENSUS_SCHEDULE_NINJA: "off",
+      CENSUS_SCHEDULE_THREATLOCKER: "off",
+      CENSUS_SCHEDULE_RETENTION: "off",
     },
   };
 }
+
+const mockSources = {
+  command: `"${bin}" mock-sources --ninja-addr 127.0.0.1:${mocks.ninja} --threatlocker-addr 127.0.0.1:${mocks.threatlocker} --devices 120 --orgs 5`,
+  port: mocks.ninja,
+  reuseExistingServer: false,
+  timeout: 60_000,
+  stdout: "ignore" as const,
+  stderr: "pipe" as const,
+};
 
 const launchOptions = {
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -61,5 +81,5 @@ export default defineConfig({
   reporter: [["list"]],
   use: { trace: "retain-on-failure", actionTimeout: 10_000 },
   projects: [...mode("js"), ...mode("nojs")],
-  webServer: [server(ports.js), server(ports.nojs)],
+  webServer: [mockSources, server(ports.js), server(ports.nojs)],
 });

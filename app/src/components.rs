@@ -207,7 +207,7 @@ pub fn SortHeader(
 pub const PAGE_SIZES: [u64; 5] = [25, 50, 100, 250, 500];
 
 /// Previous/next pages, the position, and a page-size chooser (a GET form, so it works without
-/// JavaScript).
+/// JavaScript). `plain`: a plain HTML form, for pages rendered on the server outside the router.
 #[component]
 pub fn Pager(
     count: u64,
@@ -215,6 +215,7 @@ pub fn Pager(
     limit: u64,
     path: String,
     params: ParamsMap,
+    #[prop(optional)] plain: bool,
 ) -> impl IntoView {
     let last = count.saturating_sub(1) / limit.max(1) * limit;
     let link = |o: u64| {
@@ -243,6 +244,25 @@ pub fn Pager(
         .filter(|(k, _)| k != "limit" && k != "offset" && !k.starts_with("__"))
         .map(|(k, v)| (k.to_string(), v))
         .collect();
+    let size = view! {
+        {hidden.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
+        <label>
+            "Per page "
+            <select name="limit">
+                {PAGE_SIZES
+                    .iter()
+                    .map(|s| view! { <option value=s.to_string() selected=*s == limit>{s.to_string()}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+        <button type="submit" class="btn btn-small">"Show"</button>
+    };
+    let size_form = if plain {
+        view! { <form method="get" action=path.clone() class="pager-size">{size}</form> }.into_any()
+    } else {
+        view! { <Form method="get" action=path.clone() attr:class="pager-size">{size}</Form> }
+            .into_any()
+    };
     view! {
         <nav class="pager" aria-label="Pages">
             <span class="pager-links">
@@ -252,19 +272,7 @@ pub fn Pager(
                 {next.map(|h| view! { <a href=h class="btn btn-small" rel="next">"Next ›"</a> })}
                 {end.map(|h| view! { <a href=h class="btn btn-small" aria-label="Last page">"»"</a> })}
             </span>
-            <Form method="get" action=path.clone() attr:class="pager-size">
-                {hidden.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
-                <label>
-                    "Per page "
-                    <select name="limit">
-                        {PAGE_SIZES
-                            .iter()
-                            .map(|s| view! { <option value=s.to_string() selected=*s == limit>{s.to_string()}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
-                <button type="submit" class="btn btn-small">"Show"</button>
-            </Form>
+            {size_form}
         </nav>
     }
 }
@@ -507,4 +515,28 @@ pub fn ChangeTable(rows: Vec<ChangeDto>, #[prop(optional)] show_object: bool) ->
         </div>
     }
     .into_any()
+}
+
+/// A failed page load: the error's HTTP status on the response and the error shown.
+pub fn failed_view(e: AppError) -> AnyView {
+    set_status(e.status());
+    view! { <ErrorBox err=e /> }.into_any()
+}
+
+/// A table head of plain column titles; a title starting with `#` is a number column.
+#[component]
+pub fn TableHead(cols: &'static [&'static str]) -> impl IntoView {
+    view! {
+        <thead>
+            <tr>
+                {cols
+                    .iter()
+                    .map(|c| match c.strip_prefix('#') {
+                        Some(t) if !t.is_empty() => view! { <th class="num">{t}</th> }.into_any(),
+                        _ => view! { <th>{*c}</th> }.into_any(),
+                    })
+                    .collect_view()}
+            </tr>
+        </thead>
+    }
 }

@@ -18,6 +18,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 use pages::admin::{TokensPage, UserEditPage, UsersPage};
 use pages::auth::{AccountPage, LoginPage, SetupPage};
+use pages::history::HubPage;
 use pages::layout::Layout;
 use pages::objects::*;
 use pages::*;
@@ -64,6 +65,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/overview") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=HubPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/devices") view=HubPage ssr=SsrMode::Async />
+                    <Route path=path!("/jobs") view=HubPage ssr=SsrMode::Async />
+                    <Route path=path!("/jobs/:id") view=HubPage ssr=SsrMode::Async />
+                    <Route path=path!("/sources") view=HubPage ssr=SsrMode::Async />
+                    <Route path=path!("/site-mapping") view=HubPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=HubPage ssr=SsrMode::Async />
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/changes") view=ChangesPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />

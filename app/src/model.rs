@@ -207,6 +207,9 @@ pub struct SearchGroup {
 pub struct HomeCounts {
     pub counts: Vec<(Kind, u64)>,
     pub recent: Vec<ChangeDto>,
+    /// Collected history exists: "/" opens the dashboard.
+    #[serde(default)]
+    pub has_history: bool,
 }
 
 /// Options for a reference field's select box.

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod common;
 mod m20261121_000001_core;
 mod m20261121_000002_history;
+mod m20261122_000001_snapshot_lists;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_core::Migration),
             Box::new(m20261121_000002_history::Migration),
+            Box::new(m20261122_000001_snapshot_lists::Migration),
         ]
     }
 }

@@ -14,9 +14,13 @@ pub async fn fetch_home() -> Result<HomeCounts, AppError> {
         let counts = crate::ssr::services::objects::counts(&ctx.db.conn).await?;
         let recent =
             crate::ssr::services::changelog::list(&ctx, &Default::default(), 10, 0).await?;
+        let has_history = crate::ssr::services::history::dashboard::latest_date(&ctx.db.conn)
+            .await?
+            .is_some();
         Ok(HomeCounts {
             counts,
             recent: recent.rows,
+            has_history,
         })
     })
     .await

@@ -3,6 +3,7 @@
 //! page it came from.
 
 pub mod auth;
+pub mod history;
 pub mod misc;
 pub mod objects;
 pub mod tokens;

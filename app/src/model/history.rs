@@ -473,3 +473,67 @@ pub struct ConnectionTest {
     pub ok: bool,
     pub message: String,
 }
+
+/// A history hub page rendered on the server: the browser shows `html` as it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PageHtml {
+    /// The page's title (empty for a fragment of another page).
+    pub title: String,
+    pub html: String,
+    /// With JavaScript, reload the page's content after this many seconds.
+    pub refresh_secs: Option<u32>,
+    /// With JavaScript, reload the content as soon as `hub_version` differs from this.
+    pub version: Option<String>,
+}
+
+/// Everything the dashboard page shows, computed on the server (charts as SVG).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DashboardView {
+    /// The shown day and the day it is compared with (YYYY-MM-DD).
+    pub date: Option<String>,
+    pub against: Option<String>,
+    /// Collected days, newest first.
+    pub dates: Vec<String>,
+    /// `site`, `classification` or `source`.
+    pub dimension: String,
+    pub comparison: ComparisonDto,
+    pub sites: SitesDto,
+    pub coverage: CoverageDto,
+    pub sources: Vec<SourceStatus>,
+    pub bars_svg: String,
+    pub daily_svg: String,
+    pub monthly_svg: String,
+    /// Changes whenever a collection finishes (the page refreshes when it does).
+    pub version: String,
+}
+
+/// The history hub's settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistorySettings {
+    /// Substrings (case-insensitive) that mark a device spare, besides "spare".
+    pub extra_spare_patterns: Vec<String>,
+    /// Days daily snapshots are kept.
+    pub daily_retention_days: i64,
+    /// Months month-end snapshots are kept.
+    pub month_end_retention_months: i64,
+    /// Days the raw source payload is kept on a snapshot (the normalised fields stay).
+    pub raw_retention_days: i64,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        HistorySettings {
+            extra_spare_patterns: vec![],
+            daily_retention_days: 65,
+            month_end_retention_months: 24,
+            raw_retention_days: 14,
+        }
+    }
+}
+
+/// What the dashboard's bars can be broken down by: (key, label).
+pub const DIMENSIONS: [(&str, &str); 3] = [
+    ("site", "Site"),
+    ("classification", "Classification"),
+    ("source", "Source"),
+];

@@ -108,9 +108,20 @@ pub fn Layout() -> impl IntoView {
         </header>
         <div class="shell">
             <nav class="sidebar" aria-label="Main">
-                <a href="/" class="nav-home">
+                <a href="/overview" class="nav-home">
                     "Overview"
                 </a>
+                <div class="nav-group">
+                    <h2>"History"</h2>
+                    <ul>
+                        <li><a href="/dashboard">"Dashboard"</a></li>
+                        <li><a href="/dashboard/devices">"Devices seen"</a></li>
+                        <li><a href="/site-mapping">"Site mapping"</a></li>
+                        <li><a href="/jobs">"Jobs"</a></li>
+                        <li><a href="/sources">"Sources"</a></li>
+                        <li><a href="/settings">"Settings"</a></li>
+                    </ul>
+                </div>
                 {NAV
                     .iter()
                     .map(|g| {

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod history;
 pub mod layout;
 pub mod objects;
 
@@ -26,6 +27,7 @@ pub fn NotFound() -> impl IntoView {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let data = Resource::new(|| (), |_| fetch_home());
+    let at_root = use_location().pathname.get_untracked() == "/";
     view! {
         <Title text="Overview · Census" />
         <h1>"Overview"</h1>
@@ -33,6 +35,9 @@ pub fn HomePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorBox err=e /> }.into_any(),
+                    Ok(h) if h.has_history && at_root => {
+                        view! { <leptos_router::components::Redirect path="/dashboard" /> }.into_any()
+                    }
                     Ok(h) => {
                         let empty = h.counts.iter().all(|(_, n)| *n == 0);
                         view! {

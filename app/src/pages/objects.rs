@@ -416,6 +416,8 @@ pub fn ObjectDetailPage() -> impl IntoView {
                                             .into_iter()
                                             .map(|r| view! { <Related rel=r parent=res id=o.id editor /> })
                                             .collect_view()}
+                                        {(res.kind == Kind::Device)
+                                            .then(|| view! { <crate::pages::history::LastSeenBySources device_id=o.id /> })}
                                     </div>
                                 </div>
                                 <section class="card">

@@ -28,6 +28,21 @@ pub struct Writer<'a> {
     pub conn: &'a DatabaseConnection,
 }
 
+impl Writer<'_> {
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`,
+    /// waiting up to the busy timeout): a deferred one that reads first fails at once if
+    /// another process (the CLI next to the server) wrote in between.
+    pub async fn begin(&self) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        self.conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+    }
+}
+
 impl Db {
     pub fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()

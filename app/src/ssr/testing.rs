@@ -20,11 +20,17 @@ fn unique() -> String {
 }
 
 pub async fn sqlite() -> TestDb {
+    sqlite_with(true).await
+}
+
+async fn sqlite_with(migrate: bool) -> TestDb {
     let dir = std::env::temp_dir().join(format!("census-test-{}", unique()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.join("census.db").display());
     let db = db::connect(&url).await.expect("open sqlite");
-    db::migrate(&db).await.expect("migrate sqlite");
+    if migrate {
+        db::migrate(&db).await.expect("migrate sqlite");
+    }
     TestDb {
         db,
         backend: "sqlite",
@@ -51,9 +57,15 @@ pub async fn postgres_url() -> Option<(String, String, String)> {
 }
 
 pub async fn postgres() -> Option<TestDb> {
+    postgres_with(true).await
+}
+
+async fn postgres_with(migrate: bool) -> Option<TestDb> {
     let (url, base, schema) = postgres_url().await?;
     let db = db::connect(&url).await.expect("open postgres");
-    db::migrate(&db).await.expect("migrate postgres");
+    if migrate {
+        db::migrate(&db).await.expect("migrate postgres");
+    }
     Some(TestDb {
         db,
         backend: "postgres",
@@ -65,6 +77,15 @@ pub async fn postgres() -> Option<TestDb> {
 pub async fn all() -> Vec<TestDb> {
     let mut v = vec![sqlite().await];
     if let Some(pg) = postgres().await {
+        v.push(pg);
+    }
+    v
+}
+
+/// Like `all`, but with no migration run: for tests of the migrations themselves.
+pub async fn all_unmigrated() -> Vec<TestDb> {
+    let mut v = vec![sqlite_with(false).await];
+    if let Some(pg) = postgres_with(false).await {
         v.push(pg);
     }
     v

@@ -9,7 +9,7 @@ use super::{Ctx, fmt_time, now};
 use crate::error::AppError;
 use crate::model::history::{JobDetail, JobDto, JobKind, JobLogDto, JobStatus};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
 use serde_json::Value;
 
 const COLS: &str = "id, kind, params, trigger, requested_by, status, progress_done, progress_total, \
@@ -104,7 +104,7 @@ pub async fn enqueue(
         _ => ctx.require_write("start jobs")?,
     }
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     if let Some(j) = active(&txn, kind).await? {
         if slot.is_some() {
             return Ok(None);
@@ -262,7 +262,7 @@ pub async fn latest<C: ConnectionTrait>(
 pub async fn cancel(ctx: &Ctx, id: i64) -> Result<JobDto, AppError> {
     ctx.require_write("cancel jobs")?;
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     let job = one(&txn, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("There is no job #{id}.")))?;
@@ -321,7 +321,7 @@ pub async fn claim(ctx: &Ctx, worker: &str) -> Result<Option<JobDto>, AppError> 
     let pg = ctx.db.backend() == DbBackend::Postgres;
     let lock = if pg { " FOR UPDATE SKIP LOCKED" } else { "" };
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     let candidates = query(
         &txn,
         &format!(
@@ -457,7 +457,7 @@ pub async fn recover_stale(
 ) -> Result<u64, AppError> {
     let cutoff = now_at - stale_after;
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     let stale = query(
         &txn,
         "SELECT id FROM job_runs WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)",

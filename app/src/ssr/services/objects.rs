@@ -10,7 +10,7 @@ use crate::error::{AppError, FieldErrors, ItemError};
 use crate::model::{ListPage, ObjectDetail, ObjectDto, RefDto, RefOptions, RelatedList};
 use crate::schema::{self, FieldType, Kind, Resource, count_noun};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, Query};
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -767,9 +767,7 @@ pub async fn create_many(
     let refs = validate_batch(&ctx.db.conn, res, &mut rows, &mut errors).await?;
     fail_on_errors(res, &errors, inputs.len())?;
     let w = ctx.db.writer().await;
-    let conn = w.conn;
-
-    let txn = conn.begin().await?;
+    let txn = w.begin().await?;
     let t = now();
     let mut ids = Vec::with_capacity(rows.len());
     let per_stmt = (20_000 / (res.fields.len() + 2)).max(1);
@@ -920,7 +918,7 @@ pub async fn update(
     if !errors[0].is_empty() {
         return Err(AppError::fields(errors.remove(0)));
     }
-    let txn = conn.begin().await?;
+    let txn = w.begin().await?;
     let updated = write_updates(&txn, ctx, res, vec![(row, rows.remove(0).1)]).await?;
     txn.commit().await?;
     Ok(to_dtos(conn, res, &updated).await?.remove(0))
@@ -1070,7 +1068,7 @@ pub async fn bulk_update(
             values: BTreeMap::new(),
         });
     }
-    let txn = conn.begin().await?;
+    let txn = w.begin().await?;
     let n = old.len();
     write_updates(
         &txn,
@@ -1204,8 +1202,7 @@ pub async fn bulk_delete(
         return Err(AppError::invalid(format!("No {} selected.", res.plural)));
     }
     let w = ctx.db.writer().await;
-    let conn = w.conn;
-    let txn = conn.begin().await?;
+    let txn = w.begin().await?;
     let rows = load_rows(&txn, res, &ids).await?;
     let blocked = blockers(&txn, res, &rows).await?;
     if !blocked.is_empty() {

@@ -8,9 +8,7 @@ use crate::model::{NewToken, TokenDto};
 use crate::ssr::db::Db;
 use crate::ssr::entities::{api_token, user};
 use rand::Rng;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -58,7 +56,7 @@ pub async fn create(ctx: &Ctx, user_id: i64, description: &str) -> Result<NewTok
         .ok_or_else(|| AppError::field("user_id", format!("there is no user with id {user_id}")))?;
     let secret = generate();
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     let m = api_token::ActiveModel {
         user_id: Set(user_id),
         description: Set(description.to_string()),
@@ -128,7 +126,7 @@ pub async fn revoke(ctx: &Ctx, id: i64) -> Result<(), AppError> {
         ctx.require_admin("revoke other users' tokens")?;
     }
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     api_token::Entity::delete_by_id(id).exec(&txn).await?;
     changelog::record_one(&txn, ctx, "token", id, format!("{}…", t.token_prefix), Action::Delete, (Some(json!({"id": id, "user_id": t.user_id, "description": t.description, "prefix": t.token_prefix})), None))
     .await?;

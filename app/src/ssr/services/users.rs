@@ -11,7 +11,6 @@ use crate::ssr::entities::{api_token, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -150,7 +149,7 @@ pub async fn setup_first_admin(
     request_id: &str,
 ) -> Result<Actor, AppError> {
     let w = db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     if user::Entity::find().count(&txn).await? > 0 {
         return Err(AppError::Conflict(
             "Census already has users; sign in instead.".into(),
@@ -240,7 +239,7 @@ pub async fn create(
 ) -> Result<UserDto, AppError> {
     ctx.require_admin("manage users")?;
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     let m = insert(&txn, Some(ctx), username, password, role).await?;
     txn.commit().await?;
     Ok(dto(&m))
@@ -280,7 +279,7 @@ pub async fn update(ctx: &Ctx, id: i64, patch: UserPatch) -> Result<UserDto, App
         None => None,
     };
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     let old = user::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -343,7 +342,7 @@ pub async fn change_own_password(ctx: &Ctx, current: &str, new: &str) -> Result<
     }
     let hash = auth::hash_password(new.to_string()).await?;
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     let mut am: user::ActiveModel = u.clone().into();
     am.password_hash = Set(hash);
     am.updated_at = Set(now());
@@ -377,7 +376,7 @@ pub async fn delete(ctx: &Ctx, id: i64) -> Result<(), AppError> {
         ));
     }
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     let old = user::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::model::history::*;
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DbErr, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One day's (or month-end's) counts, overall and per site.
 #[derive(Clone, Debug, Default)]
@@ -20,6 +20,8 @@ pub struct Figures {
     /// Per site and source: (devices, not seen by the other source).
     pub coverage: BTreeMap<(Option<i64>, Source), (i64, i64)>,
     pub sources: BTreeSet<Source>,
+    /// Devices per classification.
+    pub by_class: BTreeMap<Classification, i64>,
 }
 
 fn add(t: &mut Totals, source: Source, class: &str, total: i64, spare: i64, billable: i64) {
@@ -67,6 +69,9 @@ async fn figures<C: ConnectionTrait>(
         let day: NaiveDate = r.try_get_by_index(7)?;
         f.date = Some(f.date.map_or(day, |d: NaiveDate| d.max(day)));
         f.sources.insert(source);
+        if let Some(c) = Classification::parse(&class) {
+            *f.by_class.entry(c).or_default() += total;
+        }
         add(&mut f.total, source, &class, total, spare, billable);
         add(
             f.by_site.entry(site).or_default(),
@@ -81,6 +86,44 @@ async fn figures<C: ConnectionTrait>(
         c.1 += uncovered;
     }
     Ok(f)
+}
+
+/// Device totals over time per source: the daily rollups since `from`, or the month-ends
+/// since `from_month` — (label, ninja, threatlocker) in date order.
+pub async fn series<C: ConnectionTrait>(
+    conn: &C,
+    monthly: bool,
+    from: NaiveDate,
+) -> Result<Vec<(String, i64, i64)>, DbErr> {
+    let (sql, values): (&str, Vec<Value>) = if monthly {
+        (
+            "SELECT month, source, CAST(SUM(total) AS BIGINT) FROM month_end_counts WHERE month >= ? \
+             GROUP BY month, source ORDER BY month",
+            vec![month_of(from).into()],
+        )
+    } else {
+        (
+            "SELECT count_date, source, CAST(SUM(total) AS BIGINT) FROM daily_counts WHERE count_date >= ? \
+             GROUP BY count_date, source ORDER BY count_date",
+            vec![from.into()],
+        )
+    };
+    let mut out: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for r in query(conn, sql, values).await? {
+        let label = if monthly {
+            r.try_get_by_index::<String>(0)?
+        } else {
+            r.try_get_by_index::<NaiveDate>(0)?.to_string()
+        };
+        let n: i64 = r.try_get_by_index(2)?;
+        let e = out.entry(label).or_default();
+        match Source::parse(&r.try_get_by_index::<String>(1)?) {
+            Some(Source::Ninja) => e.0 += n,
+            Some(Source::Threatlocker) => e.1 += n,
+            None => {}
+        }
+    }
+    Ok(out.into_iter().map(|(k, (a, b))| (k, a, b)).collect())
 }
 
 /// The latest collected day.
@@ -200,7 +243,7 @@ pub async fn today(ctx: &Ctx) -> Result<TodayDto, AppError> {
 
 /// The two sides of a comparison: `date` (default: the latest collected day) against
 /// `against` (default: the last month-end before it).
-async fn sides(
+pub async fn sides(
     ctx: &Ctx,
     date: Option<&str>,
     against: Option<&str>,
@@ -499,13 +542,8 @@ impl DeviceFilter {
         }
         if let Some(q) = &self.q {
             let like = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-            sql.push_str(
-                " AND (lower(hostname) LIKE ? OR lower(display_name) LIKE ? OR lower(serial) LIKE ? \
-                 OR lower(org_name) LIKE ? OR lower(ip_addresses) LIKE ? OR lower(mac_addresses) LIKE ?)",
-            );
-            for _ in 0..6 {
-                values.push(like.clone().into());
-            }
+            sql.push_str(" AND search_text LIKE ?");
+            values.push(like.into());
         }
         (sql, values)
     }
@@ -555,15 +593,39 @@ pub async fn devices(ctx: &Ctx, f: &DeviceFilter) -> Result<SnapshotPage, AppErr
     let mut page_values = values;
     page_values.push((f.limit as i64).into());
     page_values.push((f.offset as i64).into());
-    let rows = query(
+    // The page's ids first (the list index walks them in order, reading no rows for the
+    // skipped ones), then their rows.
+    let ids: Vec<i64> = query(
         conn,
         &format!(
-            "SELECT {DEVICE_COLS} FROM snapshots WHERE {cond} \
-             ORDER BY lower(coalesce(hostname, display_name, external_id)), source, id LIMIT ? OFFSET ?"
+            "SELECT id FROM snapshots WHERE {cond} ORDER BY sort_name, source, id LIMIT ? OFFSET ?"
         ),
         page_values,
     )
-    .await?;
+    .await?
+    .iter()
+    .map(|r| r.try_get_by_index(0))
+    .collect::<Result<_, _>>()?;
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        rows.extend(
+            query(
+                conn,
+                &format!(
+                    "SELECT {DEVICE_COLS} FROM snapshots WHERE id IN ({})",
+                    marks(chunk.len())
+                ),
+                chunk.iter().map(|i| (*i).into()).collect(),
+            )
+            .await?,
+        );
+    }
+    let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(n, i)| (*i, n)).collect();
+    rows.sort_by_key(|r| {
+        r.try_get_by_index::<i64>(0)
+            .ok()
+            .and_then(|i| position.get(&i).copied())
+    });
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let last: Option<chrono::DateTime<chrono::Utc>> = r.try_get_by_index(17)?;
@@ -643,26 +705,4 @@ pub async fn last_seen(ctx: &Ctx, device_id: i64) -> Result<Vec<LastSeen>, AppEr
         }
     }
     Ok(out)
-}
-
-/// Snapshot ids for tests: `(source, external_id) → site_id` on a day.
-pub async fn sites_of_day<C: ConnectionTrait>(
-    conn: &C,
-    date: NaiveDate,
-    ids: &[&str],
-) -> Result<BTreeMap<String, Option<i64>>, DbErr> {
-    let mut values: Vec<Value> = vec![date.into()];
-    values.extend(ids.iter().map(|i| (*i).into()));
-    let rows = query(
-        conn,
-        &format!(
-            "SELECT external_id, site_id FROM snapshots WHERE snapshot_date = ? AND external_id IN ({})",
-            marks(ids.len())
-        ),
-        values,
-    )
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
-        .collect()
 }

@@ -11,7 +11,7 @@ use super::{exec, marks, query, rollup, site_label, site_names};
 use crate::error::AppError;
 use crate::model::history::{SiteMappingDto, Source};
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Clone, Debug)]
@@ -262,7 +262,7 @@ pub async fn list(ctx: &Ctx, source: Option<Source>) -> Result<Vec<SiteMappingDt
 pub async fn set(ctx: &Ctx, id: i64, site_id: Option<i64>) -> Result<SiteMappingDto, AppError> {
     ctx.require_write("map source names to sites")?;
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     let rows = query(
         &txn,
         "SELECT source, org_name, location_name, site_id, method FROM site_mappings WHERE id = ?",

@@ -1,6 +1,7 @@
 //! The history hub: daily device snapshots from NinjaOne and ThreatLocker, their mapping to
 //! Census sites, daily and month-end rollups, retention, and the dashboard's figures.
 
+pub mod board;
 pub mod dashboard;
 pub mod mapping;
 pub mod retention;

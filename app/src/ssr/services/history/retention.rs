@@ -6,7 +6,7 @@ use super::super::Ctx;
 use super::{exec, month_of, query, settings};
 use crate::error::AppError;
 use chrono::{Months, NaiveDate};
-use sea_orm::{DbErr, TransactionTrait};
+use sea_orm::DbErr;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -53,7 +53,7 @@ pub async fn run(ctx: &Ctx, today: NaiveDate) -> Result<RetentionSummary, AppErr
         ..Default::default()
     };
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
 
     // Each source's month-end days: its last collected day of each month.
     let all = query(
@@ -83,13 +83,19 @@ pub async fn run(ctx: &Ctx, today: NaiveDate) -> Result<RetentionSummary, AppErr
         s.snapshots_deleted += exec(
             &txn,
             "DELETE FROM snapshots WHERE source = ? AND snapshot_date = ?",
+            vec![source.clone().into(), d.into()],
+        )
+        .await?;
+        exec(
+            &txn,
+            "DELETE FROM snapshot_raw WHERE source = ? AND snapshot_date = ?",
             vec![source.into(), d.into()],
         )
         .await?;
     }
     s.raw_payloads_cleared = exec(
         &txn,
-        "UPDATE snapshots SET raw = NULL WHERE snapshot_date < ? AND raw IS NOT NULL",
+        "DELETE FROM snapshot_raw WHERE snapshot_date < ?",
         vec![raw_cutoff.into()],
     )
     .await?;

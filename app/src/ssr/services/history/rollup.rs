@@ -8,7 +8,7 @@ use super::{exec, marks, month_bounds, month_of, query};
 use crate::error::AppError;
 use crate::model::history::Source;
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 const AGGREGATE: &str = "SELECT snapshot_date, site_id, source, classification, COUNT(*), \
@@ -196,7 +196,7 @@ pub async fn rollup_range(
     let dates = collected_dates(&ctx.db.conn, from, to).await?;
     for (i, d) in dates.iter().enumerate() {
         let w = ctx.db.writer().await;
-        let txn = w.conn.begin().await?;
+        let txn = w.begin().await?;
         rollup_date(&txn, *d).await?;
         txn.commit().await?;
         progress(i + 1, dates.len());

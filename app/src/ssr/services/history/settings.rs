@@ -4,32 +4,9 @@ use super::super::changelog::{self, Action, Change};
 use super::super::{Ctx, now};
 use super::{exec, query};
 use crate::error::AppError;
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
-use serde::{Deserialize, Serialize};
+use sea_orm::{ConnectionTrait, DbErr};
 
-/// The history hub's settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HistorySettings {
-    /// Substrings (case-insensitive) that mark a device spare, besides "spare".
-    pub extra_spare_patterns: Vec<String>,
-    /// Days daily snapshots are kept.
-    pub daily_retention_days: i64,
-    /// Months month-end snapshots are kept.
-    pub month_end_retention_months: i64,
-    /// Days the raw source payload is kept on a snapshot (the normalised fields stay).
-    pub raw_retention_days: i64,
-}
-
-impl Default for HistorySettings {
-    fn default() -> Self {
-        HistorySettings {
-            extra_spare_patterns: vec![],
-            daily_retention_days: 65,
-            month_end_retention_months: 24,
-            raw_retention_days: 14,
-        }
-    }
-}
+pub use crate::model::history::HistorySettings;
 
 const KEY: &str = "history";
 
@@ -91,7 +68,7 @@ pub async fn save(ctx: &Ctx, new: HistorySettings) -> Result<HistorySettings, Ap
         return Err(AppError::fields(fields));
     }
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     let old = load(&txn).await?;
     let value = serde_json::to_string(&new).expect("settings serialise");
     exec(&txn, "DELETE FROM settings WHERE key = ?", vec![KEY.into()]).await?;

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::model::history::{Classification, Source};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Query;
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DbErr, Value};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -46,7 +46,7 @@ pub struct WriteSummary {
     pub matched_census_devices: usize,
 }
 
-const COLS: [&str; 22] = [
+const COLS: [&str; 23] = [
     "snapshot_date",
     "source",
     "external_id",
@@ -68,8 +68,33 @@ const COLS: [&str; 22] = [
     "match_serial",
     "device_id",
     "covered",
-    "raw",
+    "sort_name",
+    "search_text",
 ];
+
+/// What the device list sorts by: the host name as shown, lower-cased.
+fn sort_name(it: &SnapshotIn) -> String {
+    it.hostname
+        .as_deref()
+        .or(it.display_name.as_deref())
+        .unwrap_or(&it.external_id)
+        .to_lowercase()
+}
+
+/// What the device list's search looks in, lower-cased, fields apart.
+fn search_text(it: &SnapshotIn) -> String {
+    [
+        it.hostname.as_deref().unwrap_or(""),
+        it.display_name.as_deref().unwrap_or(""),
+        it.serial.as_deref().unwrap_or(""),
+        &it.org_name,
+        &it.location_name,
+        &it.ip_addresses.join(","),
+        &it.mac_addresses.join(","),
+    ]
+    .join(" | ")
+    .to_lowercase()
+}
 
 /// Census devices by normalised serial and host name, for linking snapshots to them.
 struct DeviceMatcher {
@@ -149,7 +174,7 @@ pub async fn write_day(
     let blobs: Vec<Vec<u8>> = items.iter().map(|i| compress(&i.raw)).collect();
 
     let w = ctx.db.writer().await;
-    let txn = w.conn.begin().await?;
+    let txn = w.begin().await?;
     let matcher = DeviceMatcher::load(&txn).await?;
     let names: Vec<(String, String)> = items
         .iter()
@@ -157,12 +182,14 @@ pub async fn write_day(
         .collect();
     let resolver: Resolver = mapping::register(&txn, ctx, source, date, &names).await?;
 
-    exec(
-        &txn,
-        "DELETE FROM snapshots WHERE snapshot_date = ? AND source = ?",
-        vec![date.into(), source.as_str().into()],
-    )
-    .await?;
+    for table in ["snapshots", "snapshot_raw"] {
+        exec(
+            &txn,
+            &format!("DELETE FROM {table} WHERE snapshot_date = ? AND source = ?"),
+            vec![date.into(), source.as_str().into()],
+        )
+        .await?;
+    }
     let mut summary = WriteSummary {
         date: date.to_string(),
         source: source.as_str().into(),
@@ -173,6 +200,9 @@ pub async fn write_day(
     for (chunk, blobs) in items.chunks(400).zip(blobs.chunks(400)) {
         let mut ins = Query::insert();
         ins.into_table("snapshots").columns(COLS);
+        let mut raws = Query::insert();
+        raws.into_table("snapshot_raw")
+            .columns(["snapshot_date", "source", "external_id", "raw"]);
         for (it, blob) in chunk.iter().zip(blobs) {
             let site = resolver.site(&it.org_name, &it.location_name);
             let spare = spare_rules.is_spare(
@@ -212,11 +242,20 @@ pub async fn write_day(
                 serial.into(),
                 device.into(),
                 false.into(),
-                blob.clone().into(),
+                sort_name(it).into(),
+                search_text(it).into(),
             ];
             ins.values_panic(values.into_iter().map(Into::into));
+            let raw: Vec<Value> = vec![
+                date.into(),
+                source.as_str().into(),
+                it.external_id.clone().into(),
+                blob.clone().into(),
+            ];
+            raws.values_panic(raw.into_iter().map(Into::into));
         }
         txn.execute(&ins).await?;
+        txn.execute(&raws).await?;
     }
     rollup::rollup_date(&txn, date).await?;
     txn.commit().await?;
