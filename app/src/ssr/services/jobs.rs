@@ -4,7 +4,7 @@
 //! cancellation, and recovery of runs a crash left behind.
 
 use super::changelog::{self, Action, Change};
-use super::history::{exec, query};
+use super::history::{count_where, exec, query};
 use super::{Ctx, fmt_time, now};
 use crate::error::AppError;
 use crate::model::history::{JobDetail, JobDto, JobKind, JobLogDto, JobStatus};
@@ -190,16 +190,7 @@ pub async fn list(ctx: &Ctx, f: &JobFilter) -> Result<(u64, Vec<JobDto>), AppErr
         cond.push_str(" AND status = ?");
         values.push(s.as_str().into());
     }
-    let count: i64 = query(
-        &ctx.db.conn,
-        &format!("SELECT COUNT(*) FROM job_runs WHERE {cond}"),
-        values.clone(),
-    )
-    .await?
-    .first()
-    .map(|r| r.try_get_by_index(0))
-    .transpose()?
-    .unwrap_or(0);
+    let count = count_where(&ctx.db.conn, "job_runs", &cond, values.clone()).await?;
     values.push((f.limit.max(1) as i64).into());
     values.push((f.offset as i64).into());
     let rows = query(

@@ -4,7 +4,7 @@
 //! there are.
 
 use super::super::Ctx;
-use super::{api_date, marks, month_of, parse_date, query, site_label, site_names};
+use super::{api_date, count_where, marks, month_of, parse_date, query, site_label, site_names};
 use crate::error::AppError;
 use crate::model::history::*;
 use chrono::NaiveDate;
@@ -580,32 +580,37 @@ pub async fn devices(ctx: &Ctx, f: &DeviceFilter) -> Result<SnapshotPage, AppErr
         });
     };
     let (cond, values) = f.condition(date);
-    let count: i64 = query(
-        conn,
-        &format!("SELECT COUNT(*) FROM snapshots WHERE {cond}"),
-        values.clone(),
-    )
-    .await?
-    .first()
-    .map(|r| r.try_get_by_index(0))
-    .transpose()?
-    .unwrap_or(0);
-    let mut page_values = values;
-    page_values.push((f.limit as i64).into());
-    page_values.push((f.offset as i64).into());
-    // The page's ids first (the list index walks them in order, reading no rows for the
-    // skipped ones), then their rows.
-    let ids: Vec<i64> = query(
-        conn,
-        &format!(
-            "SELECT id FROM snapshots WHERE {cond} ORDER BY sort_name, source, id LIMIT ? OFFSET ?"
-        ),
-        page_values,
-    )
-    .await?
-    .iter()
-    .map(|r| r.try_get_by_index(0))
-    .collect::<Result<_, _>>()?;
+    let ids_of = |rows: Vec<sea_orm::QueryResult>| -> Result<Vec<i64>, DbErr> {
+        rows.iter().map(|r| r.try_get_by_index(0)).collect()
+    };
+    let order = "ORDER BY sort_name, source, id";
+    let (count, ids) = if f.q.is_some() {
+        // A search reads every row of the day once: all matching ids in order, counted here.
+        let all = ids_of(
+            query(
+                conn,
+                &format!("SELECT id FROM snapshots WHERE {cond} {order}"),
+                values,
+            )
+            .await?,
+        )?;
+        let page = all
+            .iter()
+            .skip(f.offset.min(usize::MAX as u64) as usize)
+            .take(f.limit.min(usize::MAX as u64) as usize)
+            .copied()
+            .collect();
+        (all.len() as i64, page)
+    } else {
+        // The list index counts and orders without reading rows: the page's ids first (no
+        // rows read for the skipped ones), then their rows.
+        let count = count_where(conn, "snapshots", &cond, values.clone()).await?;
+        let mut page_values = values;
+        page_values.push((f.limit as i64).into());
+        page_values.push((f.offset as i64).into());
+        let sql = format!("SELECT id FROM snapshots WHERE {cond} {order} LIMIT ? OFFSET ?");
+        (count, ids_of(query(conn, &sql, page_values).await?)?)
+    };
     let mut rows = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         rows.extend(

@@ -28,6 +28,20 @@ pub async fn query<C: ConnectionTrait>(
         .await
 }
 
+/// `SELECT COUNT(*) FROM {table} WHERE {cond}`.
+pub async fn count_where<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    cond: &str,
+    values: Vec<Value>,
+) -> Result<i64, DbErr> {
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE {cond}");
+    match query(conn, &sql, values).await?.first() {
+        Some(r) => r.try_get_by_index(0),
+        None => Ok(0),
+    }
+}
+
 /// Run a raw `?`-placeholder statement; the number of rows it touched.
 pub async fn exec<C: ConnectionTrait>(
     conn: &C,
