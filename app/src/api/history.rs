@@ -89,32 +89,17 @@ pub async fn set_mapping(
 ) -> Result<SiteMappingDto, AppError> {
     run(async {
         let ctx = ctx()?;
-        let site = if !new_site.trim().is_empty() {
-            let mut v = crate::ssr::services::objects::Values::new();
-            v.insert(
-                "name".into(),
-                serde_json::Value::String(new_site.trim().to_string()),
-            );
-            let s = crate::ssr::services::objects::create(&ctx, crate::schema::Kind::Site.res(), v)
-                .await
-                .map_err(|e| match e {
-                    AppError::Invalid { fields, .. } if fields.contains_key("name") => {
-                        AppError::field("new_site", fields["name"].join(" "))
-                    }
-                    e => e,
-                })?;
-            Some(s.id)
+        let m = if !new_site.trim().is_empty() {
+            mapping::set_new_site(&ctx, id, &new_site).await?
         } else if site_id.trim().is_empty() {
-            None
+            mapping::set(&ctx, id, None).await?
         } else {
-            Some(
-                site_id
-                    .trim()
-                    .parse()
-                    .map_err(|_| AppError::field("site_id", "Choose a site."))?,
-            )
+            let site = site_id
+                .trim()
+                .parse()
+                .map_err(|_| AppError::field("site_id", "Choose a site."))?;
+            mapping::set(&ctx, id, Some(site)).await?
         };
-        let m = mapping::set(&ctx, id, site).await?;
         redirect("/site-mapping");
         Ok(m)
     })

@@ -132,7 +132,7 @@ fn freshness(sources: &[SourceStatus]) -> impl IntoView + use<> {
 
 /// A select of `options` (value, label) with `current` chosen.
 fn select(
-    id: &'static str,
+    id: &str,
     name: &'static str,
     current: &str,
     options: Vec<(String, String)>,
@@ -144,7 +144,7 @@ fn select(
             view! { <option value=v selected=selected>{l}</option> }
         })
         .collect();
-    view! { <select id=id name=name>{opts}</select> }
+    view! { <select id=id.to_string() name=name>{opts}</select> }
 }
 
 async fn dashboard_page(
@@ -439,15 +439,11 @@ async fn snapshots_page(ctx: &Ctx, params: ParamsMap) -> Result<PageHtml, AppErr
                 ("true".into(), "Yes".into()),
                 ("false".into(), "No".into()),
             ];
-            let id = match *k {
-                "spare" => "s-spare",
-                "billable" => "s-billable",
-                _ => "s-covered",
-            };
+            let id = format!("s-{k}");
             view! {
                 <div class="field">
-                    <label for=id>{*l}</label>
-                    {select(id, k, &get(k), yes_no)}
+                    <label for=id.clone()>{*l}</label>
+                    {select(&id, k, &get(k), yes_no)}
                 </div>
             }
         })

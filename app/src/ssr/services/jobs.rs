@@ -89,6 +89,31 @@ impl Trigger {
     }
 }
 
+/// A run's entry in the change log.
+async fn record<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    id: i64,
+    kind: JobKind,
+    action: Action,
+    before: Option<Value>,
+    after: Value,
+) -> Result<(), DbErr> {
+    changelog::record(
+        conn,
+        ctx,
+        vec![Change {
+            object_type: "job_run".into(),
+            object_id: id,
+            repr: format!("{} #{id}", kind.label()),
+            action,
+            before: before.map(|b| b.to_string()),
+            after: Some(after.to_string()),
+        }],
+    )
+    .await
+}
+
 /// Queue a run (editors and admins; retention needs an admin). Refused while a run of the same
 /// kind is queued or running. `slot` is a schedule's time slot: one run per slot, however many
 /// schedulers try (a second attempt returns Ok(None)).
@@ -153,19 +178,9 @@ pub async fn enqueue(
         .ok_or(DbErr::RecordNotInserted)?
         .try_get_by_index(0)?;
     let job = one(&txn, id).await?.ok_or(DbErr::RecordNotInserted)?;
-    changelog::record(
-        &txn,
-        ctx,
-        vec![Change {
-            object_type: "job_run".into(),
-            object_id: id,
-            repr: format!("{} #{id}", kind.label()),
-            action: Action::Create,
-            before: None,
-            after: Some(serde_json::json!({"kind": kind.as_str(), "params": params, "trigger": trigger.as_str()}).to_string()),
-        }],
-    )
-    .await?;
+    let after =
+        serde_json::json!({"kind": kind.as_str(), "params": params, "trigger": trigger.as_str()});
+    record(&txn, ctx, id, kind, Action::Create, None, after).await?;
     txn.commit().await?;
     Ok(Some(job))
 }
@@ -286,19 +301,9 @@ pub async fn cancel(ctx: &Ctx, id: i64) -> Result<JobDto, AppError> {
             )));
         }
     }
-    changelog::record(
-        &txn,
-        ctx,
-        vec![Change {
-            object_type: "job_run".into(),
-            object_id: id,
-            repr: format!("{} #{id}", job.kind.label()),
-            action: Action::Update,
-            before: Some(serde_json::json!({"status": job.status.as_str()}).to_string()),
-            after: Some(serde_json::json!({"cancel_requested": true}).to_string()),
-        }],
-    )
-    .await?;
+    let before = serde_json::json!({"status": job.status.as_str()});
+    let after = serde_json::json!({"cancel_requested": true});
+    record(&txn, ctx, id, job.kind, Action::Update, Some(before), after).await?;
     txn.commit().await?;
     drop(w);
     Ok(one(&ctx.db.conn, id).await?.expect("job exists"))

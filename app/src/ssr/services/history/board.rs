@@ -225,11 +225,7 @@ pub async fn view(
     let daily = dashboard::series(&ctx.db.conn, false, last - Duration::days(64)).await?;
     let monthly_from = last.checked_sub_months(Months::new(23)).unwrap_or(last);
     let monthly = dashboard::series(&ctx.db.conn, true, monthly_from).await?;
-    let version = sources
-        .iter()
-        .map(|s| s.last_success.as_ref().map_or(0, |j| j.id).to_string())
-        .collect::<Vec<_>>()
-        .join("-");
+    let version = version(ctx).await?;
     Ok(DashboardView {
         date: date_s,
         against: against_s,

@@ -596,8 +596,8 @@ pub async fn devices(ctx: &Ctx, f: &DeviceFilter) -> Result<SnapshotPage, AppErr
         )?;
         let page = all
             .iter()
-            .skip(f.offset.min(usize::MAX as u64) as usize)
-            .take(f.limit.min(usize::MAX as u64) as usize)
+            .skip(f.offset as usize)
+            .take(f.limit as usize)
             .copied()
             .collect();
         (all.len() as i64, page)

@@ -259,6 +259,36 @@ pub async fn list(ctx: &Ctx, source: Option<Source>) -> Result<Vec<SiteMappingDt
 
 /// Map a source name to a site (or, with None, undo an editor's mapping: the name goes back
 /// to automatic matching). Snapshots and rollups already recorded follow the new mapping.
+/// Map source name `id` to a new site called `name` (created first, through the objects
+/// service; a name error is reported on `new_site`).
+pub async fn set_new_site(ctx: &Ctx, id: i64, name: &str) -> Result<SiteMappingDto, AppError> {
+    ctx.require_write("map source names to sites")?;
+    // An unknown mapping creates no site.
+    if query(
+        &ctx.db.conn,
+        "SELECT id FROM site_mappings WHERE id = ?",
+        vec![id.into()],
+    )
+    .await?
+    .is_empty()
+    {
+        return Err(AppError::NotFound(format!(
+            "There is no site mapping #{id}."
+        )));
+    }
+    let mut v = super::super::objects::Values::new();
+    v.insert("name".into(), serde_json::Value::String(name.trim().into()));
+    let site = super::super::objects::create(ctx, crate::schema::Kind::Site.res(), v)
+        .await
+        .map_err(|e| match e {
+            AppError::Invalid { fields, .. } if fields.contains_key("name") => {
+                AppError::field("new_site", fields["name"].join(" "))
+            }
+            e => e,
+        })?;
+    set(ctx, id, Some(site.id)).await
+}
+
 pub async fn set(ctx: &Ctx, id: i64, site_id: Option<i64>) -> Result<SiteMappingDto, AppError> {
     ctx.require_write("map source names to sites")?;
     let w = ctx.db.writer().await;
