@@ -55,11 +55,11 @@ fmt-check:
 	cargo fmt --all -- --check
 
 clippy:
-	cargo clippy -p app --features ssr -p server -p migration --all-targets -- -D warnings
+	cargo clippy -p app --features app/ssr,app/testing -p server -p migration --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 unit-test:
-	cargo test -p app --features ssr -p server -p migration
+	cargo test -p app --features app/ssr,app/testing -p server -p migration
 
 wasm-size:
 	@size=$$(stat -c %s $(SITE_ROOT)/pkg/census.wasm); \

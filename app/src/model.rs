@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Viewer,
-    Editor,
-    Admin,
+history::stored_enum! {
+    /// What a user may do: read, change the inventory, or also manage users and settings.
+    pub enum Role {
+        Viewer,
+        Editor,
+        Admin,
+    }
 }
 
 impl Role {

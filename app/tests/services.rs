@@ -8,7 +8,7 @@ use app::schema::*;
 use app::ssr::services::objects::{self, Selection, Values};
 use app::ssr::services::query::{ListQuery, pairs};
 use app::ssr::services::{Actor, Ctx, changelog, tokens, users};
-use app::ssr::testing::{self, TestDb};
+use app::ssr::testing::TestDb;
 use serde_json::{Value, json};
 
 fn ctx(t: &TestDb, role: Role) -> Ctx {
@@ -60,12 +60,8 @@ fn fields(e: &AppError) -> Vec<String> {
     e.field_errors().keys().cloned().collect()
 }
 
-#[tokio::test]
-async fn inventory_story() {
-    for t in testing::all().await {
-        story(&t).await;
-        t.cleanup().await;
-    }
+async fn inventory_story(t: &TestDb) {
+    story(t).await;
 }
 
 async fn story(t: &TestDb) {
@@ -371,7 +367,7 @@ async fn story(t: &TestDb) {
     let deleted = changelog::list(
         &c,
         &changelog::ChangeFilter {
-            action: Some("delete".into()),
+            action: Some(changelog::Action::Delete),
             ..Default::default()
         },
         10,
@@ -388,423 +384,412 @@ async fn story(t: &TestDb) {
     );
 }
 
-#[tokio::test]
-async fn validation_and_tree_rules() {
-    for t in testing::all().await {
-        let be = t.backend;
-        let c = ctx(&t, Role::Editor);
-        let e = objects::create(
-            &c,
-            &SITE,
-            v(json!({"slug": "Bad Slug", "status": "sideways", "colour": "red"})),
-        )
+async fn validation_and_tree_rules(t: &TestDb) {
+    let be = t.backend;
+    let c = ctx(t, Role::Editor);
+    let e = objects::create(
+        &c,
+        &SITE,
+        v(json!({"slug": "Bad Slug", "status": "sideways", "colour": "red"})),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.status(), 400);
+    assert_eq!(fields(&e), vec!["colour", "name", "slug", "status"], "{be}");
+    let hq = mk(&c, &SITE, json!({"name": "HQ"})).await;
+    let e = objects::create(&c, &SITE, v(json!({"name": "hq"})))
         .await
         .unwrap_err();
-        assert_eq!(e.status(), 400);
-        assert_eq!(fields(&e), vec!["colour", "name", "slug", "status"], "{be}");
-        let hq = mk(&c, &SITE, json!({"name": "HQ"})).await;
-        let e = objects::create(&c, &SITE, v(json!({"name": "hq"})))
-            .await
-            .unwrap_err();
-        assert_eq!(
-            fields(&e),
-            vec!["name", "slug"],
-            "{be}: names unique ignoring case"
-        );
-        let branch = mk(&c, &SITE, json!({"name": "Branch"})).await;
-        let a = mk(&c, &LOCATION, json!({"name": "A", "site_id": hq})).await;
-        let e = objects::create(
-            &c,
-            &LOCATION,
-            v(json!({"name": "B", "site_id": branch, "parent_id": a})),
-        )
+    assert_eq!(
+        fields(&e),
+        vec!["name", "slug"],
+        "{be}: names unique ignoring case"
+    );
+    let branch = mk(&c, &SITE, json!({"name": "Branch"})).await;
+    let a = mk(&c, &LOCATION, json!({"name": "A", "site_id": hq})).await;
+    let e = objects::create(
+        &c,
+        &LOCATION,
+        v(json!({"name": "B", "site_id": branch, "parent_id": a})),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.field_errors()["parent_id"][0].contains("is in site HQ"),
+        "{be}: {e:?}"
+    );
+    mk(&c, &LOCATION, json!({"name": "A", "site_id": branch})).await; // same name, other site
+    let e = objects::create(&c, &LOCATION, v(json!({"name": "a", "site_id": hq})))
         .await
         .unwrap_err();
-        assert!(
-            e.field_errors()["parent_id"][0].contains("is in site HQ"),
-            "{be}: {e:?}"
-        );
-        mk(&c, &LOCATION, json!({"name": "A", "site_id": branch})).await; // same name, other site
-        let e = objects::create(&c, &LOCATION, v(json!({"name": "a", "site_id": hq})))
-            .await
-            .unwrap_err();
-        assert_eq!(fields(&e), vec!["name", "slug"]);
-        let b = mk(
-            &c,
-            &LOCATION,
-            json!({"name": "B", "site_id": hq, "parent_id": a}),
-        )
-        .await;
-        let e = objects::update(&c, &LOCATION, a, v(json!({"parent_id": b})))
-            .await
-            .unwrap_err();
-        assert!(
-            e.field_errors()["parent_id"][0].contains("beneath itself"),
-            "{be}: {e:?}"
-        );
-        let e = objects::update(&c, &LOCATION, a, v(json!({"parent_id": a})))
-            .await
-            .unwrap_err();
-        assert!(e.field_errors().contains_key("parent_id"));
-        let e = objects::create(
-            &c,
-            &RACK,
-            v(json!({"name": "R", "site_id": branch, "location_id": a})),
-        )
+    assert_eq!(fields(&e), vec!["name", "slug"]);
+    let b = mk(
+        &c,
+        &LOCATION,
+        json!({"name": "B", "site_id": hq, "parent_id": a}),
+    )
+    .await;
+    let e = objects::update(&c, &LOCATION, a, v(json!({"parent_id": b})))
         .await
         .unwrap_err();
-        assert!(
-            e.field_errors()["location_id"][0].contains("location A is in site HQ"),
-            "{be}: {e:?}"
-        );
-        let rack = mk(
-            &c,
-            &RACK,
-            json!({"name": "R", "site_id": hq, "location_id": b}),
-        )
-        .await;
-        mk(&c, &RACK, json!({"name": "R", "site_id": hq})).await; // no location: a different place
-        let e = objects::create(
-            &c,
-            &RACK,
-            v(json!({"name": "r", "site_id": hq, "location_id": b})),
-        )
+    assert!(
+        e.field_errors()["parent_id"][0].contains("beneath itself"),
+        "{be}: {e:?}"
+    );
+    let e = objects::update(&c, &LOCATION, a, v(json!({"parent_id": a})))
         .await
         .unwrap_err();
-        assert_eq!(fields(&e), vec!["name"], "{be}");
-        let e = objects::create(
-            &c,
-            &DEVICE,
-            v(json!({"name": "d", "site_id": branch, "rack_id": rack})),
-        )
+    assert!(e.field_errors().contains_key("parent_id"));
+    let e = objects::create(
+        &c,
+        &RACK,
+        v(json!({"name": "R", "site_id": branch, "location_id": a})),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.field_errors()["location_id"][0].contains("location A is in site HQ"),
+        "{be}: {e:?}"
+    );
+    let rack = mk(
+        &c,
+        &RACK,
+        json!({"name": "R", "site_id": hq, "location_id": b}),
+    )
+    .await;
+    mk(&c, &RACK, json!({"name": "R", "site_id": hq})).await; // no location: a different place
+    let e = objects::create(
+        &c,
+        &RACK,
+        v(json!({"name": "r", "site_id": hq, "location_id": b})),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(fields(&e), vec!["name"], "{be}");
+    let e = objects::create(
+        &c,
+        &DEVICE,
+        v(json!({"name": "d", "site_id": branch, "rack_id": rack})),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.field_errors()["rack_id"][0].contains("rack R is in site HQ"),
+        "{be}: {e:?}"
+    );
+    let e = objects::create(
+        &c,
+        &DEVICE,
+        v(json!({"name": "d", "site_id": hq, "rack_id": rack, "location_id": a})),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.field_errors().contains_key("rack_id"));
+    let e = objects::create(&c, &DEVICE, v(json!({"name": "d", "site_id": 999, "mac_address": "00:11", "primary_ipv4": "300.1.1.1", "primary_ipv6": "x"}))).await.unwrap_err();
+    assert_eq!(
+        fields(&e),
+        vec!["mac_address", "primary_ipv4", "primary_ipv6"]
+    );
+    let e = objects::create(&c, &DEVICE, v(json!({"name": "d", "site_id": 999})))
         .await
         .unwrap_err();
-        assert!(
-            e.field_errors()["rack_id"][0].contains("rack R is in site HQ"),
-            "{be}: {e:?}"
-        );
-        let e = objects::create(
-            &c,
-            &DEVICE,
-            v(json!({"name": "d", "site_id": hq, "rack_id": rack, "location_id": a})),
-        )
-        .await
-        .unwrap_err();
-        assert!(e.field_errors().contains_key("rack_id"));
-        let e = objects::create(&c, &DEVICE, v(json!({"name": "d", "site_id": 999, "mac_address": "00:11", "primary_ipv4": "300.1.1.1", "primary_ipv6": "x"}))).await.unwrap_err();
-        assert_eq!(
-            fields(&e),
-            vec!["mac_address", "primary_ipv4", "primary_ipv6"]
-        );
-        let e = objects::create(&c, &DEVICE, v(json!({"name": "d", "site_id": 999})))
-            .await
-            .unwrap_err();
-        assert_eq!(
-            e.field_errors()["site_id"][0],
-            "there is no site with id 999"
-        );
-        mk(
-            &c,
-            &DEVICE,
-            json!({"name": "d", "site_id": hq, "asset_tag": "AT-1"}),
-        )
-        .await;
-        let e = objects::create(
-            &c,
-            &DEVICE,
-            v(json!({"name": "D", "site_id": hq, "asset_tag": "at-1"})),
-        )
-        .await
-        .unwrap_err();
-        assert_eq!(fields(&e), vec!["asset_tag", "name"], "{be}");
-        mk(&c, &DEVICE, json!({"name": "d", "site_id": branch})).await;
-        // Nothing half-written: the failed creates left no rows and no change log entries.
-        assert_eq!(names(&c, &DEVICE, "").await, vec!["d", "d"]);
-        let log = changelog::list(&c, &Default::default(), 100, 0)
-            .await
-            .unwrap();
-        assert_eq!(log.count, 9, "{be}: one entry per successful create");
-        t.cleanup().await;
-    }
-}
-
-#[tokio::test]
-async fn bulk_create_is_all_or_nothing() {
-    for t in testing::all().await {
-        let c = ctx(&t, Role::Editor);
-        let hq = mk(&c, &SITE, json!({"name": "HQ"})).await;
-        let items: Vec<Values> = (0..50)
-            .map(|i| v(json!({"name": format!("dev-{i}"), "site_id": hq})))
-            .chain([
-                v(json!({"name": "dev-3", "site_id": hq})),
-                v(json!({"site_id": hq, "mac_address": "nope"})),
-            ])
-            .collect();
-        let e = objects::create_many(&c, &DEVICE, items).await.unwrap_err();
-        match &e {
-            AppError::Invalid { items, message, .. } => {
-                assert_eq!(
-                    items.iter().map(|i| i.index).collect::<Vec<_>>(),
-                    vec![50, 51],
-                    "{message}"
-                );
-                assert!(items[0].fields["name"][0].contains("element 3"));
-                assert!(
-                    items[1].fields.contains_key("mac_address")
-                        && items[1].fields.contains_key("name")
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(
-            names(&c, &DEVICE, "").await.is_empty(),
-            "{}: nothing saved",
-            t.backend
-        );
-        let ok: Vec<Values> = (0..1500)
-            .map(|i| {
-                v(json!({"name": format!("dev-{i:04}"), "site_id": hq, "serial": format!("S{i}")}))
-            })
-            .collect();
-        let created = objects::create_many(&c, &DEVICE, ok).await.unwrap();
-        assert_eq!(created.len(), 1500);
-        assert!(
-            created
-                .iter()
-                .enumerate()
-                .all(|(i, d)| d.display == format!("dev-{i:04}")),
-            "ids map to their rows"
-        );
-        assert_eq!(created[1499].refs["site_id"].display, "HQ");
-        let page = objects::list(
-            &c,
-            &DEVICE,
-            &ListQuery::parse(&DEVICE, &pairs("serial=S1499")).unwrap(),
-        )
+    assert_eq!(
+        e.field_errors()["site_id"][0],
+        "there is no site with id 999"
+    );
+    mk(
+        &c,
+        &DEVICE,
+        json!({"name": "d", "site_id": hq, "asset_tag": "AT-1"}),
+    )
+    .await;
+    let e = objects::create(
+        &c,
+        &DEVICE,
+        v(json!({"name": "D", "site_id": hq, "asset_tag": "at-1"})),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(fields(&e), vec!["asset_tag", "name"], "{be}");
+    mk(&c, &DEVICE, json!({"name": "d", "site_id": branch})).await;
+    // Nothing half-written: the failed creates left no rows and no change log entries.
+    assert_eq!(names(&c, &DEVICE, "").await, vec!["d", "d"]);
+    let log = changelog::list(&c, &Default::default(), 100, 0)
         .await
         .unwrap();
-        assert_eq!(page.rows[0].id, created[1499].id);
-        let e = objects::create_many(
-            &c,
-            &DEVICE,
-            vec![v(json!({"name": "DEV-0001", "site_id": hq}))],
-        )
-        .await
-        .unwrap_err();
-        assert!(matches!(e, AppError::Invalid { .. }));
-        t.cleanup().await;
-    }
+    assert_eq!(log.count, 9, "{be}: one entry per successful create");
 }
 
-#[tokio::test]
-async fn database_constraints_back_up_validation() {
+async fn bulk_create_is_all_or_nothing(t: &TestDb) {
+    let c = ctx(t, Role::Editor);
+    let hq = mk(&c, &SITE, json!({"name": "HQ"})).await;
+    let items: Vec<Values> = (0..50)
+        .map(|i| v(json!({"name": format!("dev-{i}"), "site_id": hq})))
+        .chain([
+            v(json!({"name": "dev-3", "site_id": hq})),
+            v(json!({"site_id": hq, "mac_address": "nope"})),
+        ])
+        .collect();
+    let e = objects::create_many(&c, &DEVICE, items).await.unwrap_err();
+    match &e {
+        AppError::Invalid { items, message, .. } => {
+            assert_eq!(
+                items.iter().map(|i| i.index).collect::<Vec<_>>(),
+                vec![50, 51],
+                "{message}"
+            );
+            assert!(items[0].fields["name"][0].contains("element 3"));
+            assert!(
+                items[1].fields.contains_key("mac_address") && items[1].fields.contains_key("name")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        names(&c, &DEVICE, "").await.is_empty(),
+        "{}: nothing saved",
+        t.backend
+    );
+    let ok: Vec<Values> = (0..1500)
+        .map(|i| {
+            v(json!({"name": format!("dev-{i:04}"), "site_id": hq, "serial": format!("S{i}")}))
+        })
+        .collect();
+    let created = objects::create_many(&c, &DEVICE, ok).await.unwrap();
+    assert_eq!(created.len(), 1500);
+    assert!(
+        created
+            .iter()
+            .enumerate()
+            .all(|(i, d)| d.display == format!("dev-{i:04}")),
+        "ids map to their rows"
+    );
+    assert_eq!(created[1499].refs["site_id"].display, "HQ");
+    let page = objects::list(
+        &c,
+        &DEVICE,
+        &ListQuery::parse(&DEVICE, &pairs("serial=S1499")).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.rows[0].id, created[1499].id);
+    let e = objects::create_many(
+        &c,
+        &DEVICE,
+        vec![v(json!({"name": "DEV-0001", "site_id": hq}))],
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, AppError::Invalid { .. }));
+}
+
+async fn database_constraints_back_up_validation(t: &TestDb) {
     // A write that slipped past validation (a race) is refused by the database and reported
     // as a conflict, not as a server error.
-    for t in testing::all().await {
-        let c = ctx(&t, Role::Editor);
-        let hq = mk(&c, &SITE, json!({"name": "HQ"})).await;
-        mk(&c, &DEVICE, json!({"name": "sw1", "site_id": hq})).await;
-        let now = chrono::Utc::now();
-        let mut ins = sea_orm::sea_query::Query::insert();
-        ins.into_table("devices")
-            .columns(["name", "status", "site_id", "created_at", "updated_at"])
-            .values_panic([
-                "SW1".into(),
-                "active".into(),
-                hq.into(),
-                now.into(),
-                now.into(),
-            ]);
-        use sea_orm::ConnectionTrait;
-        let err = t.db.conn.execute(&ins).await.unwrap_err();
-        assert_eq!(AppError::from(err).status(), 409, "{}", t.backend);
-        t.cleanup().await;
-    }
+    let c = ctx(t, Role::Editor);
+    let hq = mk(&c, &SITE, json!({"name": "HQ"})).await;
+    mk(&c, &DEVICE, json!({"name": "sw1", "site_id": hq})).await;
+    let now = chrono::Utc::now();
+    let mut ins = sea_orm::sea_query::Query::insert();
+    ins.into_table("devices")
+        .columns(["name", "status", "site_id", "created_at", "updated_at"])
+        .values_panic([
+            "SW1".into(),
+            "active".into(),
+            hq.into(),
+            now.into(),
+            now.into(),
+        ]);
+    use sea_orm::ConnectionTrait;
+    let err = t.db.conn.execute(&ins).await.unwrap_err();
+    assert_eq!(AppError::from(err).status(), 409, "{}", t.backend);
 }
 
-#[tokio::test]
-async fn permissions_are_enforced_in_services() {
-    for t in testing::all().await {
-        let viewer = ctx(&t, Role::Viewer);
-        let e = objects::create(&viewer, &SITE, v(json!({"name": "X"})))
-            .await
-            .unwrap_err();
-        assert_eq!(e.status(), 403);
-        let editor = ctx(&t, Role::Editor);
-        let id = mk(&editor, &SITE, json!({"name": "X"})).await;
-        assert_eq!(
-            objects::update(&viewer, &SITE, id, v(json!({"name": "Y"})))
-                .await
-                .unwrap_err()
-                .status(),
-            403
-        );
-        assert_eq!(
-            objects::delete(&viewer, &SITE, id)
-                .await
-                .unwrap_err()
-                .status(),
-            403
-        );
-        assert_eq!(users::list(&editor).await.unwrap_err().status(), 403);
-        assert_eq!(
-            users::create(&editor, "bob", "password123", Role::Admin)
-                .await
-                .unwrap_err()
-                .status(),
-            403
-        );
-        assert!(objects::get(&viewer, &SITE, id).await.is_ok());
-        t.cleanup().await;
-    }
-}
-
-#[tokio::test]
-async fn users_tokens_and_sign_in() {
-    for t in testing::all().await {
-        let be = t.backend;
-        let db = &t.db;
-        let admin = users::setup_first_admin(db, "alice", "correct horse", "r1")
-            .await
-            .unwrap();
-        assert_eq!(admin.role, Role::Admin);
-        assert_eq!(
-            users::setup_first_admin(db, "mallory", "password123", "r2")
-                .await
-                .unwrap_err()
-                .status(),
-            409
-        );
-        let actx = Ctx::new(db.clone(), admin.clone(), "r3");
-        let e = users::create(&actx, "ALICE", "password123", Role::Viewer)
-            .await
-            .unwrap_err();
-        assert_eq!(
-            fields(&e),
-            vec!["username"],
-            "{be}: usernames unique ignoring case"
-        );
-        let e = users::create(&actx, "bob smith", "short", Role::Viewer)
-            .await
-            .unwrap_err();
-        assert_eq!(fields(&e), vec!["password", "username"]);
-        let bob = users::create(&actx, "bob", "password123", Role::Viewer)
-            .await
-            .unwrap();
-
-        // Sign-in and throttling per username.
-        let who = users::authenticate(db, "Bob", "password123", "127.0.0.9")
-            .await
-            .unwrap();
-        assert_eq!(who.username, "bob");
-        for _ in 0..5 {
-            let e = users::authenticate(db, "bob", "wrong-pass", "127.0.0.9")
-                .await
-                .unwrap_err();
-            assert_eq!(e.status(), 400);
-        }
-        let e = users::authenticate(db, "bob", "password123", "127.0.0.10")
-            .await
-            .unwrap_err();
-        assert_eq!(
-            e.status(),
-            429,
-            "{be}: throttled even with the right password"
-        );
-        assert!(e.to_string().contains("Try again in 5 minutes"), "{e}");
-        // …and per address.
-        let e = users::authenticate(db, "alice", "correct horse", "127.0.0.9")
-            .await
-            .unwrap_err();
-        assert_eq!(e.status(), 429);
-        assert!(
-            users::authenticate(db, "alice", "correct horse", "127.0.0.11")
-                .await
-                .is_ok()
-        );
-
-        // The last admin stays.
-        let me = admin.user_id.unwrap();
-        let e = users::update(
-            &actx,
-            me,
-            users::UserPatch {
-                role: Some(Role::Editor),
-                ..Default::default()
-            },
-        )
+async fn permissions_are_enforced_in_services(t: &TestDb) {
+    let viewer = ctx(t, Role::Viewer);
+    let e = objects::create(&viewer, &SITE, v(json!({"name": "X"})))
         .await
         .unwrap_err();
-        assert_eq!(e.status(), 409);
-        assert_eq!(users::delete(&actx, me).await.unwrap_err().status(), 409);
-
-        // Tokens: shown once, stored hashed, act as their owner, revocable.
-        let bctx = Ctx::new(
-            db.clone(),
-            users::actor_of(&users::find_by_username(db, "bob").await.unwrap().unwrap()),
-            "r4",
-        );
-        let nt = tokens::create(&bctx, bob.id, "script").await.unwrap();
-        assert!(nt.secret.starts_with("census_") && nt.secret.len() == 47);
-        assert!(nt.secret.starts_with(&nt.token.prefix));
-        assert_eq!(
-            tokens::create(&bctx, me, "not mine")
-                .await
-                .unwrap_err()
-                .status(),
-            403
-        );
-        let acting = tokens::resolve(db, &nt.secret).await.unwrap().unwrap();
-        assert_eq!(
-            (acting.username.as_str(), acting.role),
-            ("bob", Role::Viewer)
-        );
-        assert!(tokens::resolve(db, "census_nope").await.unwrap().is_none());
-        assert_eq!(tokens::list(&bctx, false).await.unwrap().len(), 1);
-        assert_eq!(tokens::list(&bctx, true).await.unwrap_err().status(), 403);
-        let stored = format!("{:?}", tokens::list(&actx, true).await.unwrap());
-        assert!(!stored.contains(&nt.secret));
-        // A disabled user's tokens stop working.
-        users::update(
-            &actx,
-            bob.id,
-            users::UserPatch {
-                is_active: Some(false),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        assert!(
-            tokens::resolve(db, &nt.secret).await.unwrap().is_none(),
-            "{be}"
-        );
-        users::update(
-            &actx,
-            bob.id,
-            users::UserPatch {
-                is_active: Some(true),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        tokens::revoke(&bctx, nt.token.id).await.unwrap();
-        assert!(tokens::resolve(db, &nt.secret).await.unwrap().is_none());
-        // Users' changes are logged without password hashes.
-        let log = changelog::list(
-            &actx,
-            &changelog::ChangeFilter {
-                object_type: Some("user".into()),
-                ..Default::default()
-            },
-            50,
-            0,
-        )
-        .await
-        .unwrap();
-        assert!(log.count >= 3);
-        assert!(!serde_json::to_string(&log.rows).unwrap().contains("argon2"));
-        t.cleanup().await;
-    }
+    assert_eq!(e.status(), 403);
+    let editor = ctx(t, Role::Editor);
+    let id = mk(&editor, &SITE, json!({"name": "X"})).await;
+    assert_eq!(
+        objects::update(&viewer, &SITE, id, v(json!({"name": "Y"})))
+            .await
+            .unwrap_err()
+            .status(),
+        403
+    );
+    assert_eq!(
+        objects::delete(&viewer, &SITE, id)
+            .await
+            .unwrap_err()
+            .status(),
+        403
+    );
+    assert_eq!(users::list(&editor).await.unwrap_err().status(), 403);
+    assert_eq!(
+        users::create(&editor, "bob", "password123", Role::Admin)
+            .await
+            .unwrap_err()
+            .status(),
+        403
+    );
+    assert!(objects::get(&viewer, &SITE, id).await.is_ok());
 }
+
+async fn users_tokens_and_sign_in(t: &TestDb) {
+    let be = t.backend;
+    let db = &t.db;
+    let admin = users::setup_first_admin(db, "alice", "correct horse", "r1")
+        .await
+        .unwrap();
+    assert_eq!(admin.role, Role::Admin);
+    assert_eq!(
+        users::setup_first_admin(db, "mallory", "password123", "r2")
+            .await
+            .unwrap_err()
+            .status(),
+        409
+    );
+    let actx = Ctx::new(db.clone(), admin.clone(), "r3");
+    let e = users::create(&actx, "ALICE", "password123", Role::Viewer)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        fields(&e),
+        vec!["username"],
+        "{be}: usernames unique ignoring case"
+    );
+    let e = users::create(&actx, "bob smith", "short", Role::Viewer)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&e), vec!["password", "username"]);
+    let bob = users::create(&actx, "bob", "password123", Role::Viewer)
+        .await
+        .unwrap();
+
+    // Sign-in and throttling per username.
+    let who = users::authenticate(db, "Bob", "password123", "127.0.0.9")
+        .await
+        .unwrap();
+    assert_eq!(who.username, "bob");
+    for _ in 0..5 {
+        let e = users::authenticate(db, "bob", "wrong-pass", "127.0.0.9")
+            .await
+            .unwrap_err();
+        assert_eq!(e.status(), 400);
+    }
+    let e = users::authenticate(db, "bob", "password123", "127.0.0.10")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.status(),
+        429,
+        "{be}: throttled even with the right password"
+    );
+    assert!(e.to_string().contains("Try again in 5 minutes"), "{e}");
+    // …and per address.
+    let e = users::authenticate(db, "alice", "correct horse", "127.0.0.9")
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), 429);
+    assert!(
+        users::authenticate(db, "alice", "correct horse", "127.0.0.11")
+            .await
+            .is_ok()
+    );
+
+    // The last admin stays.
+    let me = admin.user_id.unwrap();
+    let e = users::update(
+        &actx,
+        me,
+        users::UserPatch {
+            role: Some(Role::Editor),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.status(), 409);
+    assert_eq!(users::delete(&actx, me).await.unwrap_err().status(), 409);
+
+    // Tokens: shown once, stored hashed, act as their owner, revocable.
+    let bctx = Ctx::new(
+        db.clone(),
+        users::actor_of(&users::find_by_username(db, "bob").await.unwrap().unwrap()),
+        "r4",
+    );
+    let nt = tokens::create(&bctx, bob.id, "script").await.unwrap();
+    assert!(nt.secret.starts_with("census_") && nt.secret.len() == 47);
+    assert!(nt.secret.starts_with(&nt.token.prefix));
+    assert_eq!(
+        tokens::create(&bctx, me, "not mine")
+            .await
+            .unwrap_err()
+            .status(),
+        403
+    );
+    let acting = tokens::resolve(db, &nt.secret).await.unwrap().unwrap();
+    assert_eq!(
+        (acting.username.as_str(), acting.role),
+        ("bob", Role::Viewer)
+    );
+    assert!(tokens::resolve(db, "census_nope").await.unwrap().is_none());
+    assert_eq!(tokens::list(&bctx, false).await.unwrap().len(), 1);
+    assert_eq!(tokens::list(&bctx, true).await.unwrap_err().status(), 403);
+    let stored = format!("{:?}", tokens::list(&actx, true).await.unwrap());
+    assert!(!stored.contains(&nt.secret));
+    // A disabled user's tokens stop working.
+    users::update(
+        &actx,
+        bob.id,
+        users::UserPatch {
+            is_active: Some(false),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        tokens::resolve(db, &nt.secret).await.unwrap().is_none(),
+        "{be}"
+    );
+    users::update(
+        &actx,
+        bob.id,
+        users::UserPatch {
+            is_active: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tokens::revoke(&bctx, nt.token.id).await.unwrap();
+    assert!(tokens::resolve(db, &nt.secret).await.unwrap().is_none());
+    // Users' changes are logged without password hashes.
+    let log = changelog::list(
+        &actx,
+        &changelog::ChangeFilter {
+            object_type: Some("user".into()),
+            ..Default::default()
+        },
+        50,
+        0,
+    )
+    .await
+    .unwrap();
+    assert!(log.count >= 3);
+    assert!(!serde_json::to_string(&log.rows).unwrap().contains("argon2"));
+}
+
+app::db_tests!(
+    inventory_story,
+    validation_and_tree_rules,
+    bulk_create_is_all_or_nothing,
+    permissions_are_enforced_in_services,
+    users_tokens_and_sign_in,
+);
+
+app::db_tests!(database_constraints_back_up_validation,);

@@ -7,6 +7,7 @@ mod common;
 mod m20261121_000001_core;
 mod m20261121_000002_history;
 mod m20261122_000001_snapshot_lists;
+mod m20261130_000001_job_sources;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_core::Migration),
             Box::new(m20261121_000002_history::Migration),
             Box::new(m20261122_000001_snapshot_lists::Migration),
+            Box::new(m20261130_000001_job_sources::Migration),
         ]
     }
 }

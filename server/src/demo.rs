@@ -7,7 +7,8 @@ use crate::mock;
 use app::error::AppError;
 use app::model::history::Source;
 use app::schema::Kind;
-use app::ssr::services::history::{month_bounds, query, snapshots};
+use app::ssr::entities::snapshot;
+use app::ssr::services::history::{month_bounds, snapshots};
 use app::ssr::services::{Ctx, objects};
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use serde_json::{Value, json};
@@ -16,18 +17,17 @@ use std::collections::HashMap;
 const ORGS: usize = 6;
 const DEVICES: usize = 240;
 
-async fn count(ctx: &Ctx, table: &str) -> Result<i64, AppError> {
-    let rows = query(
-        &ctx.db.conn,
-        &format!("SELECT COUNT(*) FROM {table}"),
-        vec![],
-    )
-    .await?;
-    Ok(rows
-        .first()
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(0))
+/// Objects of the inventory and snapshots already recorded.
+async fn count(ctx: &Ctx, what: &str) -> Result<i64, AppError> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    Ok(match what {
+        "snapshots" => snapshot::Entity::find().count(&ctx.db.conn).await? as i64,
+        kind => objects::counts(&ctx.db.conn)
+            .await?
+            .into_iter()
+            .find(|(k, _)| k.res().table == kind)
+            .map_or(0, |(_, n)| n as i64),
+    })
 }
 
 fn values(v: Value) -> objects::Values {

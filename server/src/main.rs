@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result, bail};
 use app::model::Role;
-use app::model::history::{JobKind, JobStatus};
+use app::model::history::{JobKind, JobStatus, Source};
 use app::ssr::db::{self, Db};
 use app::ssr::services::jobs::{self, Trigger};
 use app::ssr::services::{Ctx, tokens, users};
@@ -244,7 +244,7 @@ async fn run_job(config: &Config, kind: JobKind, params: serde_json::Value) -> R
                     b.set_message(message.clone());
                 }
                 server::jobs::Event::Log { level, message } => {
-                    b.println(format!("{level:>5}  {message}"));
+                    b.println(format!("{:>5}  {message}", level.as_str()));
                 }
             });
             let id = job.id;
@@ -400,8 +400,8 @@ async fn main() -> Result<()> {
         }
         Command::Collect { source, as_of } => {
             let kind = match source.as_str() {
-                "ninja" | "ninjaone" => JobKind::CollectNinja,
-                "threatlocker" => JobKind::CollectThreatlocker,
+                "ninja" | "ninjaone" => JobKind::Collect(Source::Ninja),
+                "threatlocker" => JobKind::Collect(Source::Threatlocker),
                 _ => bail!("collect what? ninja or threatlocker"),
             };
             let params = serde_json::json!({ "as_of": date_arg("as-of", as_of)? });

@@ -4,6 +4,7 @@
 
 use app::model::Role;
 use app::schema::RESOURCES;
+use app::ssr::db::Db;
 use app::ssr::services::{Ctx, tokens, users};
 use app::ssr::testing::{self, TestDb};
 use axum::Router;
@@ -15,7 +16,8 @@ use server::config::Config;
 use tower::ServiceExt;
 
 struct T {
-    db: TestDb,
+    db: Db,
+    backend: &'static str,
     app: Router,
     admin: String,
     editor: String,
@@ -26,7 +28,7 @@ fn config() -> Config {
     Config::defaults("", Default::default())
 }
 
-async fn setup(db: TestDb) -> T {
+async fn setup(db: &TestDb) -> T {
     let sys = Ctx::system(db.db.clone(), "test");
     let mut secrets = vec![];
     for (name, role) in [
@@ -41,7 +43,8 @@ async fn setup(db: TestDb) -> T {
     }
     let app = server::router(server::AppState::new(db.db.clone(), config()));
     T {
-        db,
+        db: db.db.clone(),
+        backend: db.backend,
         app,
         admin: secrets[0].clone(),
         editor: secrets[1].clone(),
@@ -106,405 +109,398 @@ impl T {
     }
 }
 
-#[tokio::test]
-async fn authentication_and_roles() {
-    for db in testing::all().await {
-        let t = setup(db).await;
-        let be = t.db.backend;
-        let r = call(&t.app, Method::GET, "/api/v1/sites/", None, None).await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{be}");
-        assert!(r.json()["error"].is_string());
-        assert!(r.headers.contains_key(header::WWW_AUTHENTICATE));
-        let r = call(
-            &t.app,
-            Method::GET,
-            "/api/v1/sites/",
-            Some("census_not-a-token"),
-            None,
-        )
+async fn authentication_and_roles(db: &TestDb) {
+    let t = setup(db).await;
+    let be = t.backend;
+    let r = call(&t.app, Method::GET, "/api/v1/sites/", None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{be}");
+    assert!(r.json()["error"].is_string());
+    assert!(r.headers.contains_key(header::WWW_AUTHENTICATE));
+    let r = call(
+        &t.app,
+        Method::GET,
+        "/api/v1/sites/",
+        Some("census_not-a-token"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.json()["error"].as_str().unwrap().contains("not valid"));
+    assert_eq!(
+        t.get("/api/v1/sites/", &t.viewer).await.status,
+        StatusCode::OK
+    );
+    let r = t
+        .post("/api/v1/sites/", &t.viewer, json!({"name": "HQ"}))
         .await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-        assert!(r.json()["error"].as_str().unwrap().contains("not valid"));
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "{be}: viewers cannot write"
+    );
+    assert!(r.json()["error"].as_str().unwrap().contains("permission"));
+    let id = t.create("sites", json!({"name": "HQ"})).await;
+    let r = call(
+        &t.app,
+        Method::PATCH,
+        &format!("/api/v1/sites/{id}"),
+        Some(&t.viewer),
+        Some(json!({"name": "X"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(
+        &t.app,
+        Method::DELETE,
+        &format!("/api/v1/sites/{id}"),
+        Some(&t.viewer),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for path in ["/api/v1/users/", "/api/v1/tokens/", "/api/v1/users/1"] {
         assert_eq!(
-            t.get("/api/v1/sites/", &t.viewer).await.status,
-            StatusCode::OK
-        );
-        let r = t
-            .post("/api/v1/sites/", &t.viewer, json!({"name": "HQ"}))
-            .await;
-        assert_eq!(
-            r.status,
+            t.get(path, &t.editor).await.status,
             StatusCode::FORBIDDEN,
-            "{be}: viewers cannot write"
+            "{path}"
         );
-        assert!(r.json()["error"].as_str().unwrap().contains("permission"));
-        let id = t.create("sites", json!({"name": "HQ"})).await;
-        let r = call(
-            &t.app,
-            Method::PATCH,
-            &format!("/api/v1/sites/{id}"),
-            Some(&t.viewer),
-            Some(json!({"name": "X"})),
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN);
-        let r = call(
-            &t.app,
-            Method::DELETE,
-            &format!("/api/v1/sites/{id}"),
-            Some(&t.viewer),
-            None,
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN);
-        for path in ["/api/v1/users/", "/api/v1/tokens/", "/api/v1/users/1"] {
-            assert_eq!(
-                t.get(path, &t.editor).await.status,
-                StatusCode::FORBIDDEN,
-                "{path}"
-            );
-            assert_eq!(t.get(path, &t.admin).await.status, StatusCode::OK, "{path}");
-        }
-        // Admins manage users and tokens over the API; the secret is shown once.
-        let r = t
-            .post(
-                "/api/v1/users/",
-                &t.admin,
-                json!({"username": "dana", "password": "password123", "role": "editor"}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        let dana = r.json()["id"].as_i64().unwrap();
-        assert!(!r.text.contains("password"));
-        let r = t
-            .post(
-                "/api/v1/tokens/",
-                &t.admin,
-                json!({"user_id": dana, "description": "ci"}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED);
-        let secret = r.json()["token"].as_str().unwrap().to_string();
-        let tid = r.json()["id"].as_i64().unwrap();
-        assert_eq!(
-            t.post("/api/v1/regions/", &secret, json!({"name": "EU"}))
-                .await
-                .status,
-            StatusCode::CREATED
-        );
-        let listed = t.get("/api/v1/tokens/", &t.admin).await;
-        assert!(!listed.text.contains(&secret), "secrets are never listed");
-        let r = call(
-            &t.app,
-            Method::DELETE,
-            &format!("/api/v1/tokens/{tid}"),
-            Some(&t.admin),
-            None,
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::NO_CONTENT);
-        assert_eq!(
-            t.get("/api/v1/regions/", &secret).await.status,
-            StatusCode::UNAUTHORIZED
-        );
-        let r = t
-            .post(
-                "/api/v1/users/",
-                &t.admin,
-                json!({"username": "x", "password": "short", "role": "boss"}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
-        // Health is public; metrics need a user.
-        let r = call(&t.app, Method::GET, "/health", None, None).await;
-        assert_eq!(r.status, StatusCode::OK);
-        assert_eq!(r.json()["database"], true);
-        assert_eq!(
-            call(&t.app, Method::GET, "/metrics", None, None)
-                .await
-                .status,
-            StatusCode::UNAUTHORIZED
-        );
-        let m = t.get("/metrics", &t.viewer).await;
-        assert!(
-            m.text.contains("census_objects{type=\"site\"} 1"),
-            "{}",
-            m.text
-        );
-        assert!(m.text.contains(
-            "census_http_requests_total{method=\"GET\",route=\"/api/v1/sites/\",status=\"200\"}"
-        ));
-        t.db.cleanup().await;
+        assert_eq!(t.get(path, &t.admin).await.status, StatusCode::OK, "{path}");
     }
+    // Admins manage users and tokens over the API; the secret is shown once.
+    let r = t
+        .post(
+            "/api/v1/users/",
+            &t.admin,
+            json!({"username": "dana", "password": "password123", "role": "editor"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let dana = r.json()["id"].as_i64().unwrap();
+    assert!(!r.text.contains("password"));
+    let r = t
+        .post(
+            "/api/v1/tokens/",
+            &t.admin,
+            json!({"user_id": dana, "description": "ci"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let secret = r.json()["token"].as_str().unwrap().to_string();
+    let tid = r.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        t.post("/api/v1/regions/", &secret, json!({"name": "EU"}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let listed = t.get("/api/v1/tokens/", &t.admin).await;
+    assert!(!listed.text.contains(&secret), "secrets are never listed");
+    let r = call(
+        &t.app,
+        Method::DELETE,
+        &format!("/api/v1/tokens/{tid}"),
+        Some(&t.admin),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.get("/api/v1/regions/", &secret).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = t
+        .post(
+            "/api/v1/users/",
+            &t.admin,
+            json!({"username": "x", "password": "short", "role": "boss"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Health is public; metrics need a user.
+    let r = call(&t.app, Method::GET, "/health", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["database"], true);
+    assert_eq!(
+        call(&t.app, Method::GET, "/metrics", None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let m = t.get("/metrics", &t.viewer).await;
+    assert!(
+        m.text.contains("census_objects{type=\"site\"} 1"),
+        "{}",
+        m.text
+    );
+    assert!(m.text.contains(
+        "census_http_requests_total{method=\"GET\",route=\"/api/v1/sites/\",status=\"200\"}"
+    ));
 }
 
-#[tokio::test]
-async fn crud_filters_pagination_and_errors() {
-    for db in testing::all().await {
-        let t = setup(db).await;
-        let be = t.db.backend;
-        let eu = t.create("regions", json!({"name": "Europe"})).await;
-        let cz = t
-            .create("regions", json!({"name": "Czechia", "parent_id": eu}))
-            .await;
-        let prg = t
-            .create("sites", json!({"name": "Prague", "region_id": cz}))
-            .await;
-        let nyc = t
-            .create("sites", json!({"name": "New York", "status": "planned"}))
-            .await;
-        let r = t.post("/api/v1/devices/", &t.editor, json!([
-            {"name": "sw1", "site_id": prg, "serial": "A1", "mac_address": "AA-BB-CC-00-11-22", "status": "active"},
-            {"name": "sw2", "site_id": prg, "serial": "A2", "status": "offline"},
-            {"name": "sw3", "site_id": nyc, "serial": "B1", "primary_ipv4": "10.1.1.1"}
-        ])).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{be}: {}", r.text);
-        let created = r.json();
-        assert_eq!(created[0]["mac_address"], "aa:bb:cc:00:11:22");
-        assert_eq!(
-            created[0]["site"]["display"], "Prague",
-            "brief nested object beside site_id"
-        );
-        assert_eq!(created[0]["site_id"], prg);
-        // All three changes share the request id of the response.
-        let req_id = r.headers["x-request-id"].to_str().unwrap().to_string();
-        let log = t
-            .get(&format!("/api/v1/changes/?request_id={req_id}"), &t.viewer)
-            .await
-            .json();
-        assert_eq!(log["count"], 3, "{be}");
-        assert_eq!(log["results"][0]["username"], "editor");
-
-        // `Prefer: return=minimal` answers with ids and URLs only.
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri("/api/v1/tenants/")
-            .header(header::AUTHORIZATION, format!("Bearer {}", t.editor))
-            .header(header::CONTENT_TYPE, "application/json")
-            .header("prefer", "return=minimal")
-            .body(Body::from(r#"[{"name": "T1"}, {"name": "T2"}]"#))
-            .unwrap();
-        let res = t.app.clone().oneshot(req).await.unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED);
-        let body: Value =
-            serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
-        assert_eq!(body.as_array().unwrap().len(), 2);
-        assert_eq!(
-            body[0].as_object().unwrap().keys().collect::<Vec<_>>(),
-            vec!["id", "url"]
-        );
-
-        // Filters named like the fields; a region includes its sub-regions.
-        let names = |v: Value| {
-            v["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| o["name"].as_str().unwrap().to_string())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(
-            names(
-                t.get(&format!("/api/v1/devices/?region_id={eu}"), &t.viewer)
-                    .await
-                    .json()
-            ),
-            vec!["sw1", "sw2"]
-        );
-        assert_eq!(
-            names(
-                t.get(&format!("/api/v1/devices/?site_id={nyc}"), &t.viewer)
-                    .await
-                    .json()
-            ),
-            vec!["sw3"]
-        );
-        assert_eq!(
-            names(
-                t.get(
-                    "/api/v1/devices/?status=offline&status=active&ordering=-name",
-                    &t.viewer
-                )
-                .await
-                .json()
-            ),
-            vec!["sw3", "sw2", "sw1"]
-        );
-        assert_eq!(
-            names(
-                t.get("/api/v1/devices/?q=aabb.cc00.1122", &t.viewer)
-                    .await
-                    .json()
-            ),
-            vec!["sw1"]
-        );
-        assert_eq!(
-            names(t.get("/api/v1/devices/?serial=b1", &t.viewer).await.json()),
-            vec!["sw3"]
-        );
-        let p = t.get("/api/v1/devices/?limit=2", &t.viewer).await.json();
-        assert_eq!(p["count"], 3);
-        assert_eq!(p["results"].as_array().unwrap().len(), 2);
-        assert_eq!(p["previous"], Value::Null);
-        let next = p["next"].as_str().unwrap().to_string();
-        assert!(
-            next.contains("offset=2") && next.contains("limit=2"),
-            "{next}"
-        );
-        let p2 = t.get(&next, &t.viewer).await.json();
-        assert_eq!(names(p2.clone()), vec!["sw3"]);
-        assert_eq!(p2["next"], Value::Null);
-        assert!(p2["previous"].is_string());
-        // Bad filters are errors, not ignored.
-        let r = t
-            .get("/api/v1/devices/?colour=red&limit=5000", &t.viewer)
-            .await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
-        let e = r.json();
-        assert!(
-            e["fields"]["colour"].is_array() && e["fields"]["limit"].is_array(),
-            "{e}"
-        );
-
-        // Get, PATCH, errors.
-        let sw1 = created[0]["id"].as_i64().unwrap();
-        let r = call(
-            &t.app,
-            Method::PATCH,
-            &format!("/api/v1/devices/{sw1}"),
-            Some(&t.editor),
-            Some(json!({"status": "failed", "site": {"id": 1}})),
-        )
+async fn crud_filters_pagination_and_errors(db: &TestDb) {
+    let t = setup(db).await;
+    let be = t.backend;
+    let eu = t.create("regions", json!({"name": "Europe"})).await;
+    let cz = t
+        .create("regions", json!({"name": "Czechia", "parent_id": eu}))
         .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        assert_eq!(r.json()["status"], "failed");
-        let r = call(
-            &t.app,
-            Method::PATCH,
-            &format!("/api/v1/devices/{sw1}"),
-            Some(&t.editor),
-            Some(json!({"mac_address": "nope", "primary_ipv4": "1.2.3"})),
-        )
+    let prg = t
+        .create("sites", json!({"name": "Prague", "region_id": cz}))
         .await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
-        let e = r.json();
-        assert!(e["error"].is_string());
-        assert!(
-            e["fields"]["mac_address"][0]
-                .as_str()
-                .unwrap()
-                .contains("MAC")
-        );
-        assert!(e["fields"]["primary_ipv4"].is_array());
-        assert_eq!(
-            t.get(&format!("/api/v1/devices/{sw1}"), &t.viewer)
-                .await
-                .json()["mac_address"],
-            "aa:bb:cc:00:11:22",
-            "nothing changed"
-        );
-        assert_eq!(
-            t.get("/api/v1/devices/99999", &t.viewer).await.status,
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            t.get("/api/v1/devices/abc", &t.viewer).await.status,
-            StatusCode::NOT_FOUND
-        );
-        let r = call(
-            &t.app,
-            Method::POST,
-            "/api/v1/devices/",
-            Some(&t.editor),
-            None,
-        )
+    let nyc = t
+        .create("sites", json!({"name": "New York", "status": "planned"}))
         .await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
-        let r = t
-            .post("/api/v1/devices/", &t.editor, json!("just a string"))
-            .await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
-        let r = call(
-            &t.app,
-            Method::GET,
-            "/api/v1/nothing-here/",
-            Some(&t.viewer),
-            None,
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND);
-        assert!(r.json()["error"].is_string());
+    let r = t.post("/api/v1/devices/", &t.editor, json!([
+        {"name": "sw1", "site_id": prg, "serial": "A1", "mac_address": "AA-BB-CC-00-11-22", "status": "active"},
+        {"name": "sw2", "site_id": prg, "serial": "A2", "status": "offline"},
+        {"name": "sw3", "site_id": nyc, "serial": "B1", "primary_ipv4": "10.1.1.1"}
+    ])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{be}: {}", r.text);
+    let created = r.json();
+    assert_eq!(created[0]["mac_address"], "aa:bb:cc:00:11:22");
+    assert_eq!(
+        created[0]["site"]["display"], "Prague",
+        "brief nested object beside site_id"
+    );
+    assert_eq!(created[0]["site_id"], prg);
+    // All three changes share the request id of the response.
+    let req_id = r.headers["x-request-id"].to_str().unwrap().to_string();
+    let log = t
+        .get(&format!("/api/v1/changes/?request_id={req_id}"), &t.viewer)
+        .await
+        .json();
+    assert_eq!(log["count"], 3, "{be}");
+    assert_eq!(log["results"][0]["username"], "editor");
 
-        // Delete protection is a 409 naming what points at the object.
-        let r = call(
-            &t.app,
-            Method::DELETE,
-            &format!("/api/v1/sites/{prg}"),
-            Some(&t.editor),
-            None,
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::CONFLICT, "{be}");
-        assert_eq!(
-            r.json()["error"],
-            "Cannot delete: site Prague has 2 devices."
-        );
+    // `Prefer: return=minimal` answers with ids and URLs only.
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/tenants/")
+        .header(header::AUTHORIZATION, format!("Bearer {}", t.editor))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("prefer", "return=minimal")
+        .body(Body::from(r#"[{"name": "T1"}, {"name": "T2"}]"#))
+        .unwrap();
+    let res = t.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value =
+        serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body.as_array().unwrap().len(), 2);
+    assert_eq!(
+        body[0].as_object().unwrap().keys().collect::<Vec<_>>(),
+        vec!["id", "url"]
+    );
 
-        // Bulk create is all or nothing, with the index of each failing element.
-        let r = t
-            .post(
-                "/api/v1/devices/",
-                &t.editor,
-                json!([
-                    {"name": "ok1", "site_id": nyc},
-                    {"name": "sw3", "site_id": nyc},
-                    {"name": "ok2", "site_id": 424242},
-                    {"name": "ok3", "site_id": nyc}
-                ]),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
-        let e = r.json();
-        let idx: Vec<i64> = e["errors"]
+    // Filters named like the fields; a region includes its sub-regions.
+    let names = |v: Value| {
+        v["results"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|x| x["index"].as_i64().unwrap())
-            .collect();
-        assert_eq!(idx, vec![1, 2], "{e}");
-        assert!(e["errors"][0]["fields"]["name"].is_array());
-        assert!(e["errors"][1]["fields"]["site_id"].is_array());
-        assert_eq!(
-            t.get("/api/v1/devices/", &t.viewer).await.json()["count"],
-            3,
-            "{be}: nothing was created"
-        );
-
-        // CSV export of the filtered list, every row.
-        let r = t
-            .get(
-                &format!("/api/v1/devices/?site_id={prg}&format=csv&limit=1"),
-                &t.viewer,
+            .map(|o| o["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(
+            t.get(&format!("/api/v1/devices/?region_id={eu}"), &t.viewer)
+                .await
+                .json()
+        ),
+        vec!["sw1", "sw2"]
+    );
+    assert_eq!(
+        names(
+            t.get(&format!("/api/v1/devices/?site_id={nyc}"), &t.viewer)
+                .await
+                .json()
+        ),
+        vec!["sw3"]
+    );
+    assert_eq!(
+        names(
+            t.get(
+                "/api/v1/devices/?status=offline&status=active&ordering=-name",
+                &t.viewer
             )
-            .await;
-        assert_eq!(r.status, StatusCode::OK);
-        assert!(
-            r.headers[header::CONTENT_TYPE]
-                .to_str()
-                .unwrap()
-                .starts_with("text/csv")
-        );
-        let lines: Vec<&str> = r.text.lines().collect();
-        assert_eq!(lines.len(), 3, "{}", r.text);
-        assert!(lines[0].starts_with("id,name,status,role,manufacturer_id,manufacturer,"));
-        assert!(lines[1].contains(",sw1,") && lines[1].contains(",Prague,"));
-        t.db.cleanup().await;
-    }
+            .await
+            .json()
+        ),
+        vec!["sw3", "sw2", "sw1"]
+    );
+    assert_eq!(
+        names(
+            t.get("/api/v1/devices/?q=aabb.cc00.1122", &t.viewer)
+                .await
+                .json()
+        ),
+        vec!["sw1"]
+    );
+    assert_eq!(
+        names(t.get("/api/v1/devices/?serial=b1", &t.viewer).await.json()),
+        vec!["sw3"]
+    );
+    let p = t.get("/api/v1/devices/?limit=2", &t.viewer).await.json();
+    assert_eq!(p["count"], 3);
+    assert_eq!(p["results"].as_array().unwrap().len(), 2);
+    assert_eq!(p["previous"], Value::Null);
+    let next = p["next"].as_str().unwrap().to_string();
+    assert!(
+        next.contains("offset=2") && next.contains("limit=2"),
+        "{next}"
+    );
+    let p2 = t.get(&next, &t.viewer).await.json();
+    assert_eq!(names(p2.clone()), vec!["sw3"]);
+    assert_eq!(p2["next"], Value::Null);
+    assert!(p2["previous"].is_string());
+    // Bad filters are errors, not ignored.
+    let r = t
+        .get("/api/v1/devices/?colour=red&limit=5000", &t.viewer)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let e = r.json();
+    assert!(
+        e["fields"]["colour"].is_array() && e["fields"]["limit"].is_array(),
+        "{e}"
+    );
+
+    // Get, PATCH, errors.
+    let sw1 = created[0]["id"].as_i64().unwrap();
+    let r = call(
+        &t.app,
+        Method::PATCH,
+        &format!("/api/v1/devices/{sw1}"),
+        Some(&t.editor),
+        Some(json!({"status": "failed", "site": {"id": 1}})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "failed");
+    let r = call(
+        &t.app,
+        Method::PATCH,
+        &format!("/api/v1/devices/{sw1}"),
+        Some(&t.editor),
+        Some(json!({"mac_address": "nope", "primary_ipv4": "1.2.3"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let e = r.json();
+    assert!(e["error"].is_string());
+    assert!(
+        e["fields"]["mac_address"][0]
+            .as_str()
+            .unwrap()
+            .contains("MAC")
+    );
+    assert!(e["fields"]["primary_ipv4"].is_array());
+    assert_eq!(
+        t.get(&format!("/api/v1/devices/{sw1}"), &t.viewer)
+            .await
+            .json()["mac_address"],
+        "aa:bb:cc:00:11:22",
+        "nothing changed"
+    );
+    assert_eq!(
+        t.get("/api/v1/devices/99999", &t.viewer).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.get("/api/v1/devices/abc", &t.viewer).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = call(
+        &t.app,
+        Method::POST,
+        "/api/v1/devices/",
+        Some(&t.editor),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = t
+        .post("/api/v1/devices/", &t.editor, json!("just a string"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = call(
+        &t.app,
+        Method::GET,
+        "/api/v1/nothing-here/",
+        Some(&t.viewer),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.json()["error"].is_string());
+
+    // Delete protection is a 409 naming what points at the object.
+    let r = call(
+        &t.app,
+        Method::DELETE,
+        &format!("/api/v1/sites/{prg}"),
+        Some(&t.editor),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{be}");
+    assert_eq!(
+        r.json()["error"],
+        "Cannot delete: site Prague has 2 devices."
+    );
+
+    // Bulk create is all or nothing, with the index of each failing element.
+    let r = t
+        .post(
+            "/api/v1/devices/",
+            &t.editor,
+            json!([
+                {"name": "ok1", "site_id": nyc},
+                {"name": "sw3", "site_id": nyc},
+                {"name": "ok2", "site_id": 424242},
+                {"name": "ok3", "site_id": nyc}
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let e = r.json();
+    let idx: Vec<i64> = e["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["index"].as_i64().unwrap())
+        .collect();
+    assert_eq!(idx, vec![1, 2], "{e}");
+    assert!(e["errors"][0]["fields"]["name"].is_array());
+    assert!(e["errors"][1]["fields"]["site_id"].is_array());
+    assert_eq!(
+        t.get("/api/v1/devices/", &t.viewer).await.json()["count"],
+        3,
+        "{be}: nothing was created"
+    );
+
+    // CSV export of the filtered list, every row.
+    let r = t
+        .get(
+            &format!("/api/v1/devices/?site_id={prg}&format=csv&limit=1"),
+            &t.viewer,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = r.text.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", r.text);
+    assert!(lines[0].starts_with("id,name,status,role,manufacturer_id,manufacturer,"));
+    assert!(lines[1].contains(",sw1,") && lines[1].contains(",Prague,"));
 }
 
 #[tokio::test]
 async fn openapi_describes_every_route_served() {
-    let t = setup(testing::sqlite().await).await;
+    let db = testing::sqlite().await;
+    let t = setup(&db).await;
     let doc = t.get("/api/v1/openapi.json", &t.viewer).await.json();
     assert_eq!(doc["openapi"], "3.0.3");
     let paths = doc["paths"].as_object().unwrap();
@@ -588,7 +584,6 @@ async fn openapi_describes_every_route_served() {
             r.text
         );
     }
-    t.db.cleanup().await;
 }
 
 fn cookie_of(r: &Reply) -> Option<String> {
@@ -645,114 +640,116 @@ async fn sign_in(app: &Router, username: &str, password: &str) -> Reply {
     }
 }
 
-#[tokio::test]
-async fn pages_and_server_functions_require_sign_in() {
-    for db in testing::all().await {
-        // Before any user exists, every page leads to the one-time setup.
-        let empty = server::router(server::AppState::new(db.db.clone(), config()));
-        let r = page(&empty, "/devices", None).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER);
-        assert_eq!(r.headers[header::LOCATION], "/setup");
-        assert_eq!(page(&empty, "/setup", None).await.status, StatusCode::OK);
-        let t = setup(db).await;
-        assert_eq!(
-            page(&t.app, "/setup", None).await.headers[header::LOCATION],
-            "/login"
-        );
-        let r = page(&t.app, "/devices?status=active", None).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER);
-        assert_eq!(
-            r.headers[header::LOCATION],
-            "/login?next=%2Fdevices%3Fstatus%3Dactive"
-        );
-        assert_eq!(page(&t.app, "/login", None).await.status, StatusCode::OK);
-        // A server function called without a session is refused.
-        use server_fn::ServerFn;
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri(app::api::objects::FetchList::PATH)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from("kind=device&query="))
-            .unwrap();
-        assert_eq!(
-            t.app.clone().oneshot(req).await.unwrap().status(),
-            StatusCode::UNAUTHORIZED
-        );
+async fn pages_and_server_functions_require_sign_in(db: &TestDb) {
+    // Before any user exists, every page leads to the one-time setup.
+    let empty = server::router(server::AppState::new(db.db.clone(), config()));
+    let r = page(&empty, "/devices", None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers[header::LOCATION], "/setup");
+    assert_eq!(page(&empty, "/setup", None).await.status, StatusCode::OK);
+    let t = setup(db).await;
+    assert_eq!(
+        page(&t.app, "/setup", None).await.headers[header::LOCATION],
+        "/login"
+    );
+    let r = page(&t.app, "/devices?status=active", None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers[header::LOCATION],
+        "/login?next=%2Fdevices%3Fstatus%3Dactive"
+    );
+    assert_eq!(page(&t.app, "/login", None).await.status, StatusCode::OK);
+    // A server function called without a session is refused.
+    use server_fn::ServerFn;
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(app::api::objects::FetchList::PATH)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("kind=device&query="))
+        .unwrap();
+    assert_eq!(
+        t.app.clone().oneshot(req).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
 
-        // A wrong password: back to the login page with the error, no session.
-        let r = sign_in(&t.app, "viewer", "wrong-password").await;
-        assert_eq!(r.status, StatusCode::FOUND);
-        assert!(
-            r.headers[header::LOCATION]
-                .to_str()
-                .unwrap()
-                .contains("__err=")
-        );
-        assert!(
-            cookie_of(&r).is_none()
-                || page(&t.app, "/devices", cookie_of(&r).as_deref())
-                    .await
-                    .status
-                    == StatusCode::SEE_OTHER
-        );
-        // The right one: a session cookie (HttpOnly, SameSite=Lax) and the page asked for.
-        let r = sign_in(&t.app, "viewer", "password123").await;
-        assert_eq!(r.status, StatusCode::FOUND, "{:?}", r.headers);
-        assert_eq!(r.headers[header::LOCATION], "/devices");
-        let set = r.headers[header::SET_COOKIE].to_str().unwrap().to_string();
-        assert!(
-            set.contains("HttpOnly") && set.contains("SameSite=Lax") && !set.contains("Secure"),
-            "{set}"
-        );
-        let cookie = cookie_of(&r).unwrap();
-        let p = page(&t.app, "/devices", Some(&cookie)).await;
-        assert_eq!(p.status, StatusCode::OK);
-        assert!(
-            p.text.contains("<h1>Devices"),
-            "{}",
-            &p.text[..p.text.len().min(500)]
-        );
-        // Sessions live in the database: a second router (another instance) knows them.
-        let other = server::router(server::AppState::new(t.db.db.clone(), config()));
-        assert_eq!(
-            page(&other, "/devices", Some(&cookie)).await.status,
-            StatusCode::OK
-        );
-        // A viewer asking for an edit form gets 403, not just a hidden button.
-        let p = page(&t.app, "/devices/new", Some(&cookie)).await;
-        assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert!(p.text.contains("You do not have permission"));
-        assert_eq!(
-            page(&t.app, "/users", Some(&cookie)).await.status,
-            StatusCode::FORBIDDEN
-        );
-        assert_eq!(
-            page(&t.app, "/devices/12345", Some(&cookie)).await.status,
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            page(&t.app, "/no-such-kind", Some(&cookie)).await.status,
-            StatusCode::NOT_FOUND
-        );
-        // The session reaches the REST API too (CSV export links).
-        let r = call(
-            &t.app,
-            Method::GET,
-            "/api/v1/devices/?format=csv",
-            None,
-            None,
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-        let req = Request::builder()
-            .uri("/api/v1/devices/?format=csv")
-            .header(header::COOKIE, &cookie)
-            .body(Body::empty())
-            .unwrap();
-        assert_eq!(
-            t.app.clone().oneshot(req).await.unwrap().status(),
-            StatusCode::OK
-        );
-        t.db.cleanup().await;
-    }
+    // A wrong password: back to the login page with the error, no session.
+    let r = sign_in(&t.app, "viewer", "wrong-password").await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert!(
+        r.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("__err=")
+    );
+    assert!(
+        cookie_of(&r).is_none()
+            || page(&t.app, "/devices", cookie_of(&r).as_deref())
+                .await
+                .status
+                == StatusCode::SEE_OTHER
+    );
+    // The right one: a session cookie (HttpOnly, SameSite=Lax) and the page asked for.
+    let r = sign_in(&t.app, "viewer", "password123").await;
+    assert_eq!(r.status, StatusCode::FOUND, "{:?}", r.headers);
+    assert_eq!(r.headers[header::LOCATION], "/devices");
+    let set = r.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax") && !set.contains("Secure"),
+        "{set}"
+    );
+    let cookie = cookie_of(&r).unwrap();
+    let p = page(&t.app, "/devices", Some(&cookie)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.text.contains("<h1>Devices"),
+        "{}",
+        &p.text[..p.text.len().min(500)]
+    );
+    // Sessions live in the database: a second router (another instance) knows them.
+    let other = server::router(server::AppState::new(t.db.clone(), config()));
+    assert_eq!(
+        page(&other, "/devices", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    // A viewer asking for an edit form gets 403, not just a hidden button.
+    let p = page(&t.app, "/devices/new", Some(&cookie)).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(p.text.contains("You do not have permission"));
+    assert_eq!(
+        page(&t.app, "/users", Some(&cookie)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        page(&t.app, "/devices/12345", Some(&cookie)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        page(&t.app, "/no-such-kind", Some(&cookie)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The session reaches the REST API too (CSV export links).
+    let r = call(
+        &t.app,
+        Method::GET,
+        "/api/v1/devices/?format=csv",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let req = Request::builder()
+        .uri("/api/v1/devices/?format=csv")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        t.app.clone().oneshot(req).await.unwrap().status(),
+        StatusCode::OK
+    );
 }
+
+app::db_tests!(
+    authentication_and_roles,
+    crud_filters_pagination_and_errors,
+    pages_and_server_functions_require_sign_in,
+);

@@ -6,7 +6,7 @@
 
 use app::model::Role;
 use app::model::history::*;
-use app::ssr::services::history::{dashboard, query};
+use app::ssr::services::history::dashboard;
 use app::ssr::services::jobs::{self, Trigger};
 use app::ssr::services::{Ctx, tokens, users};
 use app::ssr::testing::{self, TestDb};
@@ -87,317 +87,310 @@ async fn snapshot_rows(
     String,
     bool,
 )> {
-    let rows = query(
-        &t.db.conn,
-        "SELECT external_id, hostname, serial, org_name, location_name, classification, is_spare FROM snapshots \
-         WHERE source = ? ORDER BY external_id",
-        vec![source.into()],
-    )
-    .await
-    .unwrap();
-    rows.iter()
+    use app::ssr::entities::snapshot;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    snapshot::Entity::find()
+        .filter(snapshot::Column::Source.eq(Source::parse(source).unwrap()))
+        .order_by_asc(snapshot::Column::ExternalId)
+        .all(&t.db.conn)
+        .await
+        .unwrap()
+        .into_iter()
         .map(|r| {
             (
-                r.try_get_by_index(0).unwrap(),
-                r.try_get_by_index(1).unwrap(),
-                r.try_get_by_index(2).unwrap(),
-                r.try_get_by_index(3).unwrap(),
-                r.try_get_by_index(4).unwrap(),
-                r.try_get_by_index(5).unwrap(),
-                r.try_get_by_index(6).unwrap(),
+                r.external_id,
+                r.hostname,
+                r.serial,
+                r.org_name,
+                r.location_name,
+                r.classification.as_str().to_string(),
+                r.is_spare,
             )
         })
+        .collect()
+}
+
+/// Every stored list of MAC addresses that is not empty.
+async fn snapshot_rows_macs(t: &TestDb) -> Vec<String> {
+    use app::ssr::entities::snapshot;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    snapshot::Entity::find()
+        .filter(snapshot::Column::MacAddresses.ne(""))
+        .all(&t.db.conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| r.mac_addresses)
         .collect()
 }
 
 fn log_text(d: &JobDetail) -> String {
     d.logs
         .iter()
-        .map(|l| format!("{} {}\n", l.level, l.message))
+        .map(|l| format!("{} {}\n", l.level.as_str(), l.message))
         .collect()
 }
 
-#[tokio::test]
-async fn ninja_collection_snapshots_token_reuse_and_renewal() {
-    for t in testing::all().await {
-        let data = ninja::generate(3, 25);
-        let mock = NinjaMock::start(data.clone(), NinjaOptions::default())
-            .await
-            .unwrap();
-        let r = runner(&t, Some(ninja_cfg(&mock, "s3cret-ninja")), None);
-        let d = collect(&r, JobKind::CollectNinja).await;
+async fn ninja_collection_snapshots_token_reuse_and_renewal(t: &TestDb) {
+    let data = ninja::generate(3, 25);
+    let mock = NinjaMock::start(data.clone(), NinjaOptions::default())
+        .await
+        .unwrap();
+    let r = runner(t, Some(ninja_cfg(&mock, "s3cret-ninja")), None);
+    let d = collect(&r, JobKind::Collect(Source::Ninja)).await;
+    assert_eq!(
+        d.job.status,
+        JobStatus::Succeeded,
+        "{}: {:?} {}",
+        t.backend,
+        d.job.error,
+        log_text(&d)
+    );
+    assert_eq!(d.job.result.as_ref().unwrap()["devices"], 25);
+    // Keyset paging: 25 devices in pages of 10 → after=… twice, then a short page.
+    assert_eq!(mock.faults.count("/v2/devices-detailed"), 3);
+    assert!(mock.faults.requests().iter().any(|p| p.contains("after=")));
+    assert_eq!(mock.token_requests(), 1);
+
+    // Every device became exactly one snapshot with the expected fields.
+    let rows = snapshot_rows(t, "ninja").await;
+    assert_eq!(rows.len(), 25);
+    let orgs: std::collections::HashMap<i64, String> = data
+        .organizations
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_i64().unwrap(),
+                o["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let locs: std::collections::HashMap<i64, String> = data
+        .locations
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_i64().unwrap(),
+                o["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for dev in &data.devices {
+        let id = dev["id"].to_string();
+        let row = rows.iter().find(|r| r.0 == id).unwrap();
+        assert_eq!(row.3, orgs[&dev["organizationId"].as_i64().unwrap()]);
+        assert_eq!(
+            row.4,
+            locs.get(&dev["locationId"].as_i64().unwrap())
+                .cloned()
+                .unwrap_or_default()
+        );
+        let class = dev["nodeClass"].as_str().unwrap();
+        assert_eq!(
+            row.5,
+            app::ssr::services::history::rules::classify_ninja(class).as_str()
+        );
+        let name = dev["displayName"].as_str().unwrap_or("").to_lowercase();
+        let spare = class == "VMWARE_VM_GUEST"
+            || name.contains("spare")
+            || row.4.to_lowercase().contains("spare");
+        assert_eq!(row.6, spare, "spare rule for {id}");
+        let serial = dev["system"]["serialNumber"]
+            .as_str()
+            .or(dev["system"]["biosSerialNumber"].as_str());
+        if let Some(s) = serial {
+            assert_eq!(row.2.as_deref(), Some(s));
+        }
+    }
+    // MAC addresses are stored normalised (lower-case colon form).
+    let macs: Vec<String> = snapshot_rows_macs(t).await;
+    assert!(!macs.is_empty());
+    for m in macs {
+        assert_eq!(m, m.to_lowercase());
+    }
+
+    // The token is reused by the next run...
+    let d = collect(&r, JobKind::Collect(Source::Ninja)).await;
+    assert_eq!(d.job.status, JobStatus::Succeeded);
+    assert_eq!(mock.token_requests(), 1);
+    // ...and renewed once when NinjaOne stops accepting it.
+    mock.expire_tokens();
+    let d = collect(&r, JobKind::Collect(Source::Ninja)).await;
+    assert_eq!(d.job.status, JobStatus::Succeeded, "{}", log_text(&d));
+    assert_eq!(mock.token_requests(), 2);
+    assert!(log_text(&d).contains("signing in again"));
+    // Re-running the day replaced its rows.
+    assert_eq!(snapshot_rows(t, "ninja").await.len(), 25);
+    mock.server.stop();
+}
+
+async fn ninja_retries_and_failures_leave_earlier_data_intact(t: &TestDb) {
+    let mock = NinjaMock::start(ninja::generate(2, 15), NinjaOptions::default())
+        .await
+        .unwrap();
+    let r = runner(t, Some(ninja_cfg(&mock, "s3cret-ninja")), None);
+    // 429 with Retry-After, a 500, and a response slower than the timeout are retried.
+    mock.faults.push(
+        "/v2/devices-detailed",
+        Fault::Status {
+            code: 429,
+            retry_after: Some(1),
+        },
+    );
+    mock.faults.push(
+        "/v2/devices-detailed",
+        Fault::Status {
+            code: 500,
+            retry_after: None,
+        },
+    );
+    mock.faults.push("/v2/locations", Fault::Delay(2000));
+    let started = std::time::Instant::now();
+    let d = collect(&r, JobKind::Collect(Source::Ninja)).await;
+    assert_eq!(d.job.status, JobStatus::Succeeded, "{}", log_text(&d));
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    let log = log_text(&d);
+    assert!(
+        log.contains("answered 429") && log.contains("answered 500") && log.contains("timed out"),
+        "{log}"
+    );
+    let before = snapshot_rows(t, "ninja").await;
+    assert_eq!(before.len(), 15);
+
+    // Malformed JSON, a changed shape, endless 503s and bad credentials fail the run
+    // clearly, and the day's earlier snapshots stay exactly as they were.
+    let unavailable = Fault::Status {
+        code: 503,
+        retry_after: None,
+    };
+    let cases = [
+        (
+            "/v2/devices-detailed",
+            Fault::Malformed,
+            1,
+            "malformed JSON",
+        ),
+        (
+            "/v2/organizations",
+            Fault::WrongShape,
+            1,
+            "API may have changed",
+        ),
+        ("/v2/devices-detailed", unavailable, 4, "4 times in a row"),
+    ];
+    for (path, fault, times, expect) in cases {
+        mock.faults.push_n(path, fault, times);
+        let d = collect(&r, JobKind::Collect(Source::Ninja)).await;
+        assert_eq!(d.job.status, JobStatus::Failed);
+        let err = d.job.error.clone().unwrap();
+        assert!(err.contains(expect), "{err}");
+        assert_eq!(snapshot_rows(t, "ninja").await, before);
+    }
+    let bad = runner(t, Some(ninja_cfg(&mock, "wrong-secret")), None);
+    let d = collect(&bad, JobKind::Collect(Source::Ninja)).await;
+    let err = d.job.error.clone().unwrap();
+    assert!(err.contains("refused the credentials (401)"), "{err}");
+    // Secrets appear nowhere: not in errors, logs or snapshots.
+    for text in [err, log_text(&d)] {
+        assert!(!text.contains("wrong-secret") && !text.contains("s3cret-ninja"));
+    }
+    assert_eq!(
+        testing::number(
+            &t.db.conn,
+            "SELECT COUNT(*) FROM job_logs WHERE message LIKE '%s3cret%'"
+        )
+        .await,
+        0
+    );
+    // Rate limits asking for more than the policy allows stop the run at once.
+    mock.faults.push(
+        "/v2/organizations",
+        Fault::Status {
+            code: 429,
+            retry_after: Some(3600),
+        },
+    );
+    let d = collect(&r, JobKind::Collect(Source::Ninja)).await;
+    assert!(d.job.error.unwrap().contains("3600 s"));
+    // An empty estate is a valid answer.
+    mock.set_data(ninja::NinjaData::default());
+    let d = collect(&r, JobKind::Collect(Source::Ninja)).await;
+    assert_eq!(d.job.status, JobStatus::Succeeded);
+    assert_eq!(d.job.result.unwrap()["devices"], 0);
+    mock.server.stop();
+}
+
+async fn threatlocker_paging_in_both_header_forms_and_auth(t: &TestDb) {
+    let data = threatlocker::generate(3, 20);
+    let mock = ThreatLockerMock::start(data.clone(), ThreatLockerOptions::default())
+        .await
+        .unwrap();
+    let r = runner(t, None, Some(tl_cfg(&mock, "tl-key-123", None)));
+    // With a total in the headers, paging stops at the last page; without, at a short one.
+    for (paging, pages) in [
+        (PagingHeaders::Json, 2),
+        (PagingHeaders::Separate, 2),
+        (PagingHeaders::Both, 2),
+        (PagingHeaders::None, 3),
+    ] {
+        mock.set_paging(paging);
+        mock.faults.reset_requests();
+        let d = collect(&r, JobKind::Collect(Source::Threatlocker)).await;
         assert_eq!(
             d.job.status,
             JobStatus::Succeeded,
-            "{}: {:?} {}",
-            t.backend,
-            d.job.error,
+            "{paging:?}: {}",
             log_text(&d)
         );
-        assert_eq!(d.job.result.as_ref().unwrap()["devices"], 25);
-        // Keyset paging: 25 devices in pages of 10 → after=… twice, then a short page.
-        assert_eq!(mock.faults.count("/v2/devices-detailed"), 3);
-        assert!(mock.faults.requests().iter().any(|p| p.contains("after=")));
-        assert_eq!(mock.token_requests(), 1);
-
-        // Every device became exactly one snapshot with the expected fields.
-        let rows = snapshot_rows(&t, "ninja").await;
-        assert_eq!(rows.len(), 25);
-        let orgs: std::collections::HashMap<i64, String> = data
-            .organizations
-            .iter()
-            .map(|o| {
-                (
-                    o["id"].as_i64().unwrap(),
-                    o["name"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        let locs: std::collections::HashMap<i64, String> = data
-            .locations
-            .iter()
-            .map(|o| {
-                (
-                    o["id"].as_i64().unwrap(),
-                    o["name"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        for dev in &data.devices {
-            let id = dev["id"].to_string();
-            let row = rows.iter().find(|r| r.0 == id).unwrap();
-            assert_eq!(row.3, orgs[&dev["organizationId"].as_i64().unwrap()]);
-            assert_eq!(
-                row.4,
-                locs.get(&dev["locationId"].as_i64().unwrap())
-                    .cloned()
-                    .unwrap_or_default()
-            );
-            let class = dev["nodeClass"].as_str().unwrap();
-            assert_eq!(
-                row.5,
-                app::ssr::services::history::rules::classify_ninja(class).as_str()
-            );
-            let name = dev["displayName"].as_str().unwrap_or("").to_lowercase();
-            let spare = class == "VMWARE_VM_GUEST"
-                || name.contains("spare")
-                || row.4.to_lowercase().contains("spare");
-            assert_eq!(row.6, spare, "spare rule for {id}");
-            let serial = dev["system"]["serialNumber"]
-                .as_str()
-                .or(dev["system"]["biosSerialNumber"].as_str());
-            if let Some(s) = serial {
-                assert_eq!(row.2.as_deref(), Some(s));
-            }
-        }
-        // MAC addresses are stored normalised (lower-case colon form).
-        let macs = query(
-            &t.db.conn,
-            "SELECT mac_addresses FROM snapshots WHERE mac_addresses <> ''",
-            vec![],
-        )
-        .await
-        .unwrap();
-        assert!(!macs.is_empty());
-        for m in macs {
-            let m: String = m.try_get_by_index(0).unwrap();
-            assert_eq!(m, m.to_lowercase());
-        }
-
-        // The token is reused by the next run...
-        let d = collect(&r, JobKind::CollectNinja).await;
-        assert_eq!(d.job.status, JobStatus::Succeeded);
-        assert_eq!(mock.token_requests(), 1);
-        // ...and renewed once when NinjaOne stops accepting it.
-        mock.expire_tokens();
-        let d = collect(&r, JobKind::CollectNinja).await;
-        assert_eq!(d.job.status, JobStatus::Succeeded, "{}", log_text(&d));
-        assert_eq!(mock.token_requests(), 2);
-        assert!(log_text(&d).contains("signing in again"));
-        // Re-running the day replaced its rows.
-        assert_eq!(snapshot_rows(&t, "ninja").await.len(), 25);
-        mock.server.stop();
-        t.cleanup().await;
+        assert_eq!(
+            mock.faults.count("ComputerGetByAllParameters"),
+            pages,
+            "{paging:?}"
+        );
+        assert_eq!(snapshot_rows(t, "threatlocker").await.len(), 20);
     }
-}
-
-#[tokio::test]
-async fn ninja_retries_and_failures_leave_earlier_data_intact() {
-    for t in testing::all().await {
-        let mock = NinjaMock::start(ninja::generate(2, 15), NinjaOptions::default())
-            .await
-            .unwrap();
-        let r = runner(&t, Some(ninja_cfg(&mock, "s3cret-ninja")), None);
-        // 429 with Retry-After, a 500, and a response slower than the timeout are retried.
-        mock.faults.push(
-            "/v2/devices-detailed",
-            Fault::Status {
-                code: 429,
-                retry_after: Some(1),
-            },
-        );
-        mock.faults.push(
-            "/v2/devices-detailed",
-            Fault::Status {
-                code: 500,
-                retry_after: None,
-            },
-        );
-        mock.faults.push("/v2/locations", Fault::Delay(2000));
-        let started = std::time::Instant::now();
-        let d = collect(&r, JobKind::CollectNinja).await;
-        assert_eq!(d.job.status, JobStatus::Succeeded, "{}", log_text(&d));
-        assert!(
-            started.elapsed() >= Duration::from_secs(1),
-            "Retry-After honoured"
-        );
-        let log = log_text(&d);
-        assert!(
-            log.contains("answered 429")
-                && log.contains("answered 500")
-                && log.contains("timed out"),
-            "{log}"
-        );
-        let before = snapshot_rows(&t, "ninja").await;
-        assert_eq!(before.len(), 15);
-
-        // Malformed JSON, a changed shape, endless 503s and bad credentials fail the run
-        // clearly, and the day's earlier snapshots stay exactly as they were.
-        let unavailable = Fault::Status {
-            code: 503,
+    let rows = snapshot_rows(t, "threatlocker").await;
+    for c in &data.computers {
+        let id = c["computerId"].as_str().unwrap().to_lowercase();
+        let row = rows.iter().find(|r| r.0 == id).unwrap();
+        assert_eq!(row.3, c["organization"].as_str().unwrap());
+        let os = c["operatingSystem"].as_str().unwrap();
+        let expect =
+            app::ssr::services::history::rules::classify_threatlocker(os, c["osType"].as_i64());
+        assert_eq!(row.5, expect.as_str());
+        assert_eq!(row.2.as_deref(), c["serialNumber"].as_str());
+    }
+    // A managed organisation limits the run to it.
+    let child = threatlocker::org_guid(1);
+    let r2 = runner(
+        t,
+        None,
+        Some(tl_cfg(&mock, "tl-key-123", Some(child.clone()))),
+    );
+    let d = collect(&r2, JobKind::Collect(Source::Threatlocker)).await;
+    let expected = data
+        .computers
+        .iter()
+        .filter(|c| c["organizationId"] == json!(child))
+        .count();
+    assert_eq!(d.job.result.unwrap()["devices"], expected as i64);
+    // A wrong key: a clear 401; a 500 with ThreatLocker's error body is retried.
+    let bad = runner(t, None, Some(tl_cfg(&mock, "nope", None)));
+    let d = collect(&bad, JobKind::Collect(Source::Threatlocker)).await;
+    assert!(d.job.error.unwrap().contains("(401)"));
+    mock.faults.push(
+        "ComputerGetByAllParameters",
+        Fault::Status {
+            code: 500,
             retry_after: None,
-        };
-        let cases = [
-            (
-                "/v2/devices-detailed",
-                Fault::Malformed,
-                1,
-                "malformed JSON",
-            ),
-            (
-                "/v2/organizations",
-                Fault::WrongShape,
-                1,
-                "API may have changed",
-            ),
-            ("/v2/devices-detailed", unavailable, 4, "4 times in a row"),
-        ];
-        for (path, fault, times, expect) in cases {
-            mock.faults.push_n(path, fault, times);
-            let d = collect(&r, JobKind::CollectNinja).await;
-            assert_eq!(d.job.status, JobStatus::Failed);
-            let err = d.job.error.clone().unwrap();
-            assert!(err.contains(expect), "{err}");
-            assert_eq!(snapshot_rows(&t, "ninja").await, before);
-        }
-        let bad = runner(&t, Some(ninja_cfg(&mock, "wrong-secret")), None);
-        let d = collect(&bad, JobKind::CollectNinja).await;
-        let err = d.job.error.clone().unwrap();
-        assert!(err.contains("refused the credentials (401)"), "{err}");
-        // Secrets appear nowhere: not in errors, logs or snapshots.
-        for text in [err, log_text(&d)] {
-            assert!(!text.contains("wrong-secret") && !text.contains("s3cret-ninja"));
-        }
-        let raw = query(
-            &t.db.conn,
-            "SELECT COUNT(*) FROM job_logs WHERE message LIKE '%s3cret%'",
-            vec![],
-        )
-        .await
-        .unwrap();
-        assert_eq!(raw[0].try_get_by_index::<i64>(0).unwrap(), 0);
-        // Rate limits asking for more than the policy allows stop the run at once.
-        mock.faults.push(
-            "/v2/organizations",
-            Fault::Status {
-                code: 429,
-                retry_after: Some(3600),
-            },
-        );
-        let d = collect(&r, JobKind::CollectNinja).await;
-        assert!(d.job.error.unwrap().contains("3600 s"));
-        // An empty estate is a valid answer.
-        mock.set_data(ninja::NinjaData::default());
-        let d = collect(&r, JobKind::CollectNinja).await;
-        assert_eq!(d.job.status, JobStatus::Succeeded);
-        assert_eq!(d.job.result.unwrap()["devices"], 0);
-        mock.server.stop();
-        t.cleanup().await;
-    }
-}
-
-#[tokio::test]
-async fn threatlocker_paging_in_both_header_forms_and_auth() {
-    for t in testing::all().await {
-        let data = threatlocker::generate(3, 20);
-        let mock = ThreatLockerMock::start(data.clone(), ThreatLockerOptions::default())
-            .await
-            .unwrap();
-        let r = runner(&t, None, Some(tl_cfg(&mock, "tl-key-123", None)));
-        // With a total in the headers, paging stops at the last page; without, at a short one.
-        for (paging, pages) in [
-            (PagingHeaders::Json, 2),
-            (PagingHeaders::Separate, 2),
-            (PagingHeaders::Both, 2),
-            (PagingHeaders::None, 3),
-        ] {
-            mock.set_paging(paging);
-            mock.faults.reset_requests();
-            let d = collect(&r, JobKind::CollectThreatlocker).await;
-            assert_eq!(
-                d.job.status,
-                JobStatus::Succeeded,
-                "{paging:?}: {}",
-                log_text(&d)
-            );
-            assert_eq!(
-                mock.faults.count("ComputerGetByAllParameters"),
-                pages,
-                "{paging:?}"
-            );
-            assert_eq!(snapshot_rows(&t, "threatlocker").await.len(), 20);
-        }
-        let rows = snapshot_rows(&t, "threatlocker").await;
-        for c in &data.computers {
-            let id = c["computerId"].as_str().unwrap().to_lowercase();
-            let row = rows.iter().find(|r| r.0 == id).unwrap();
-            assert_eq!(row.3, c["organization"].as_str().unwrap());
-            let os = c["operatingSystem"].as_str().unwrap();
-            let expect =
-                app::ssr::services::history::rules::classify_threatlocker(os, c["osType"].as_i64());
-            assert_eq!(row.5, expect.as_str());
-            assert_eq!(row.2.as_deref(), c["serialNumber"].as_str());
-        }
-        // A managed organisation limits the run to it.
-        let child = threatlocker::org_guid(1);
-        let r2 = runner(
-            &t,
-            None,
-            Some(tl_cfg(&mock, "tl-key-123", Some(child.clone()))),
-        );
-        let d = collect(&r2, JobKind::CollectThreatlocker).await;
-        let expected = data
-            .computers
-            .iter()
-            .filter(|c| c["organizationId"] == json!(child))
-            .count();
-        assert_eq!(d.job.result.unwrap()["devices"], expected as i64);
-        // A wrong key: a clear 401; a 500 with ThreatLocker's error body is retried.
-        let bad = runner(&t, None, Some(tl_cfg(&mock, "nope", None)));
-        let d = collect(&bad, JobKind::CollectThreatlocker).await;
-        assert!(d.job.error.unwrap().contains("(401)"));
-        mock.faults.push(
-            "ComputerGetByAllParameters",
-            Fault::Status {
-                code: 500,
-                retry_after: None,
-            },
-        );
-        let d = collect(&r, JobKind::CollectThreatlocker).await;
-        assert_eq!(d.job.status, JobStatus::Succeeded);
-        mock.server.stop();
-        t.cleanup().await;
-    }
+        },
+    );
+    let d = collect(&r, JobKind::Collect(Source::Threatlocker)).await;
+    assert_eq!(d.job.status, JobStatus::Succeeded);
+    mock.server.stop();
 }
 
 #[tokio::test]
@@ -411,7 +404,13 @@ async fn cancelling_a_running_collection_saves_nothing() {
     mock.faults.push("after=", Fault::Delay(2500));
     let ctx = Ctx::system(t.db.clone(), "test");
     let job = r
-        .enqueue(&ctx, JobKind::CollectNinja, json!({}), Trigger::User, None)
+        .enqueue(
+            &ctx,
+            JobKind::Collect(Source::Ninja),
+            json!({}),
+            Trigger::User,
+            None,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -449,7 +448,7 @@ async fn the_scheduler_runs_configured_collections() {
     let ctx = Ctx::system(t.db.clone(), "test");
     let mut done = None;
     for _ in 0..100 {
-        let (_, ok) = jobs::latest(&t.db.conn, JobKind::CollectNinja)
+        let (_, ok) = jobs::latest(&t.db.conn, JobKind::Collect(Source::Ninja))
             .await
             .unwrap();
         if let Some(j) = ok {
@@ -459,7 +458,7 @@ async fn the_scheduler_runs_configured_collections() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let j = done.expect("the scheduled run finished");
-    assert_eq!(j.trigger, "schedule");
+    assert_eq!(j.trigger, Trigger::Schedule);
     let (n, _) = jobs::list(
         &ctx,
         &jobs::JobFilter {
@@ -509,274 +508,274 @@ async fn call(
     )
 }
 
-#[tokio::test]
-async fn dashboard_and_jobs_through_rest() {
-    for t in testing::all().await {
-        let nm = NinjaMock::start(ninja::generate(3, 30), NinjaOptions::default())
-            .await
-            .unwrap();
-        let tm = ThreatLockerMock::start(
-            threatlocker::generate(3, 20),
-            ThreatLockerOptions::default(),
-        )
+async fn dashboard_and_jobs_through_rest(t: &TestDb) {
+    let nm = NinjaMock::start(ninja::generate(3, 30), NinjaOptions::default())
         .await
         .unwrap();
-        let sys = Ctx::system(t.db.clone(), "test");
-        let mut tok = vec![];
-        for (name, role) in [
-            ("admin", Role::Admin),
-            ("editor", Role::Editor),
-            ("viewer", Role::Viewer),
-        ] {
-            let u = users::create(&sys, name, "password123", role)
-                .await
-                .unwrap();
-            tok.push(tokens::create(&sys, u.id, "t").await.unwrap().secret);
-        }
-        let (_admin, editor, viewer) = (&tok[0], &tok[1], &tok[2]);
-        let config = server::config::Config::defaults(
-            "",
-            JobsConfig {
-                ninja: Some(ninja_cfg(&nm, "s3cret-ninja")),
-                threatlocker: Some(tl_cfg(&tm, "tl-key-123", None)),
-                ..Default::default()
-            },
-        );
-        let mut state = server::AppState::new(t.db.clone(), config);
-        state.runner.policy = policy();
-        let runner = state.runner.clone();
-        let app = server::router(state);
-
-        // Viewers cannot start runs; editors can; a second one while queued conflicts.
-        let (s, _) = call(
-            &app,
-            "POST",
-            "/api/v1/jobs/",
-            viewer,
-            Some(json!({"kind": "collect_ninja"})),
-        )
-        .await;
-        assert_eq!(s, 403);
-        let (s, body) = call(
-            &app,
-            "POST",
-            "/api/v1/jobs/",
-            editor,
-            Some(json!({"kind": "collect_ninja", "params": {"as_of": DAY}})),
-        )
-        .await;
-        assert_eq!(s, 202, "{body}");
-        let (s, _) = call(
-            &app,
-            "POST",
-            "/api/v1/jobs/",
-            editor,
-            Some(json!({"kind": "collect_ninja"})),
-        )
-        .await;
-        assert_eq!(s, 409);
-        let (s, body) = call(
-            &app,
-            "POST",
-            "/api/v1/jobs/",
-            editor,
-            Some(json!({"kind": "collect_ninja", "params": {"as_of": "yesterday"}})),
-        )
-        .await;
-        assert_eq!(
-            (s, body["fields"]["as_of"].is_array()),
-            (400, true),
-            "{body}"
-        );
-        let (s, _) = call(
-            &app,
-            "POST",
-            "/api/v1/jobs/",
-            editor,
-            Some(json!({"kind": "collect_threatlocker", "params": {"as_of": DAY}})),
-        )
-        .await;
-        assert_eq!(s, 202);
-        assert_eq!(runner.drain().await, 2);
-        let (s, list) = call(&app, "GET", "/api/v1/jobs/?status=succeeded", viewer, None).await;
-        assert_eq!((s, list["count"].as_i64()), (200, Some(2)), "{list}");
-
-        // The dashboard's figures equal the snapshots'.
-        let (s, today) = call(&app, "GET", "/api/v1/dashboard/today", viewer, None).await;
-        assert_eq!(s, 200);
-        assert_eq!(today["date"], format!("{DAY}T00:00:00+00:00"));
-        let totals = &today["totals"];
-        let sql =
-            |w: &str| format!("SELECT COUNT(*) FROM snapshots WHERE snapshot_date = '{DAY}' {w}");
-        for (key, cond) in [
-            ("total_devices", ""),
-            ("servers", "AND classification = 'server'"),
-            ("workstations", "AND classification = 'workstation'"),
-            ("spare_devices", "AND is_spare = true"),
-            ("billable_devices", "AND is_billable = true"),
-            ("ninja_devices", "AND source = 'ninja'"),
-            ("threatlocker_devices", "AND source = 'threatlocker'"),
-        ] {
-            let n: i64 = query(&t.db.conn, &sql(cond), vec![]).await.unwrap()[0]
-                .try_get_by_index(0)
-                .unwrap();
-            assert_eq!(totals[key].as_i64(), Some(n), "{key} on {}", t.backend);
-        }
-        assert_eq!(totals["ninja_devices"], 30);
-        assert_eq!(totals["threatlocker_devices"], 20);
-        let keys: Vec<&String> = totals.as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 7);
-        let (_, cmp) = call(&app, "GET", "/api/v1/dashboard/comparison", viewer, None).await;
-        assert_eq!(cmp["changes"]["total_devices"]["current"], 50);
-        assert_eq!(cmp["last_month_end_date"], Value::Null);
-        let (s, cmp) = call(
-            &app,
-            "GET",
-            &format!("/api/v1/dashboard/comparison?date={DAY}&against={DAY}"),
-            viewer,
-            None,
-        )
-        .await;
-        assert_eq!(
-            (s, cmp["changes"]["total_devices"]["change"].as_i64()),
-            (200, Some(0))
-        );
-        let (s, e) = call(
-            &app,
-            "GET",
-            "/api/v1/dashboard/comparison?against=2020-01-01",
-            viewer,
-            None,
-        )
-        .await;
-        assert_eq!(s, 400, "{e}");
-        let (s, _) = call(
-            &app,
-            "GET",
-            "/api/v1/dashboard/sites?colour=red",
-            viewer,
-            None,
-        )
-        .await;
-        assert_eq!(s, 400);
-        // The mock's fleets overlap: ThreatLocker's computers are NinjaOne agents.
-        let (_, cov) = call(&app, "GET", "/api/v1/dashboard/coverage", viewer, None).await;
-        assert_eq!(cov["available"], true);
-        let tl_only: i64 = cov["sites"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["threatlocker_only"].as_i64().unwrap())
-            .sum();
-        assert_eq!(tl_only, 0, "{cov}");
-        let (_, page) = call(
-            &app,
-            "GET",
-            "/api/v1/dashboard/devices?source=threatlocker&limit=5",
-            viewer,
-            None,
-        )
-        .await;
-        assert_eq!(
-            (
-                page["count"].as_i64(),
-                page["results"].as_array().unwrap().len()
-            ),
-            (Some(20), 5)
-        );
-        assert!(
-            page["next"]
-                .as_str()
-                .unwrap()
-                .contains("source=threatlocker")
-        );
-
-        // Sources: configuration without secrets.
-        let (_, src) = call(&app, "GET", "/api/v1/sources/", viewer, None).await;
-        let text = src.to_string();
-        assert!(
-            !text.contains("s3cret-ninja") && !text.contains("tl-key-123"),
-            "{text}"
-        );
-        assert_eq!(src["results"][0]["devices_collected"], 30);
-        assert_eq!(src["results"][0]["freshness"], "fresh");
-        let (s, test) = call(
-            &app,
-            "POST",
-            "/api/v1/sources/threatlocker/test",
-            editor,
-            None,
-        )
-        .await;
-        assert_eq!((s, test["ok"].as_bool()), (200, Some(true)), "{test}");
-        let (s, _) = call(
-            &app,
-            "POST",
-            "/api/v1/sources/threatlocker/test",
-            viewer,
-            None,
-        )
-        .await;
-        assert_eq!(s, 403);
-
-        // Mapping an organisation through the API moves its devices out of "Unmapped".
-        let (_, maps) = call(
-            &app,
-            "GET",
-            "/api/v1/site-mappings/?source=ninja",
-            viewer,
-            None,
-        )
-        .await;
-        let first = maps["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["location_name"] == "")
-            .unwrap()
-            .clone();
-        let (s, site) = call(
-            &app,
-            "POST",
-            "/api/v1/sites/",
-            editor,
-            Some(json!({"name": "Mapped site"})),
-        )
-        .await;
-        assert_eq!(s, 201, "{site}");
-        let (s, _) = call(
-            &app,
-            "PATCH",
-            &format!("/api/v1/site-mappings/{}", first["id"]),
-            viewer,
-            Some(json!({"site_id": site["id"]})),
-        )
-        .await;
-        assert_eq!(s, 403);
-        let (s, m) = call(
-            &app,
-            "PATCH",
-            &format!("/api/v1/site-mappings/{}", first["id"]),
-            editor,
-            Some(json!({"site_id": site["id"]})),
-        )
-        .await;
-        assert_eq!(s, 200, "{m}");
-        let (_, sites) = call(&app, "GET", "/api/v1/dashboard/sites", viewer, None).await;
-        let row = sites["sites"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["site_id"] == site["id"])
+    let tm = ThreatLockerMock::start(
+        threatlocker::generate(3, 20),
+        ThreatLockerOptions::default(),
+    )
+    .await
+    .unwrap();
+    let sys = Ctx::system(t.db.clone(), "test");
+    let mut tok = vec![];
+    for (name, role) in [
+        ("admin", Role::Admin),
+        ("editor", Role::Editor),
+        ("viewer", Role::Viewer),
+    ] {
+        let u = users::create(&sys, name, "password123", role)
+            .await
             .unwrap();
-        assert_eq!(row["current"]["ninja_devices"], first["device_count"]);
-        nm.server.stop();
-        tm.server.stop();
-        t.cleanup().await;
+        tok.push(tokens::create(&sys, u.id, "t").await.unwrap().secret);
     }
+    let (_admin, editor, viewer) = (&tok[0], &tok[1], &tok[2]);
+    let config = server::config::Config::defaults(
+        "",
+        JobsConfig {
+            ninja: Some(ninja_cfg(&nm, "s3cret-ninja")),
+            threatlocker: Some(tl_cfg(&tm, "tl-key-123", None)),
+            ..Default::default()
+        },
+    );
+    let mut state = server::AppState::new(t.db.clone(), config);
+    state.runner.policy = policy();
+    let runner = state.runner.clone();
+    let app = server::router(state);
+
+    // Viewers cannot start runs; editors can; a second one while queued conflicts.
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/v1/jobs/",
+        viewer,
+        Some(json!({"kind": "collect_ninja"})),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, body) = call(
+        &app,
+        "POST",
+        "/api/v1/jobs/",
+        editor,
+        Some(json!({"kind": "collect_ninja", "params": {"as_of": DAY}})),
+    )
+    .await;
+    assert_eq!(s, 202, "{body}");
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/v1/jobs/",
+        editor,
+        Some(json!({"kind": "collect_ninja"})),
+    )
+    .await;
+    assert_eq!(s, 409);
+    let (s, body) = call(
+        &app,
+        "POST",
+        "/api/v1/jobs/",
+        editor,
+        Some(json!({"kind": "collect_ninja", "params": {"as_of": "yesterday"}})),
+    )
+    .await;
+    assert_eq!(
+        (s, body["fields"]["as_of"].is_array()),
+        (400, true),
+        "{body}"
+    );
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/v1/jobs/",
+        editor,
+        Some(json!({"kind": "collect_threatlocker", "params": {"as_of": DAY}})),
+    )
+    .await;
+    assert_eq!(s, 202);
+    assert_eq!(runner.drain().await, 2);
+    let (s, list) = call(&app, "GET", "/api/v1/jobs/?status=succeeded", viewer, None).await;
+    assert_eq!((s, list["count"].as_i64()), (200, Some(2)), "{list}");
+
+    // The dashboard's figures equal the snapshots'.
+    let (s, today) = call(&app, "GET", "/api/v1/dashboard/today", viewer, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(today["date"], format!("{DAY}T00:00:00+00:00"));
+    let totals = &today["totals"];
+    let sql = |w: &str| format!("SELECT COUNT(*) FROM snapshots WHERE snapshot_date = '{DAY}' {w}");
+    for (key, cond) in [
+        ("total_devices", ""),
+        ("servers", "AND classification = 'server'"),
+        ("workstations", "AND classification = 'workstation'"),
+        ("spare_devices", "AND is_spare = true"),
+        ("billable_devices", "AND is_billable = true"),
+        ("ninja_devices", "AND source = 'ninja'"),
+        ("threatlocker_devices", "AND source = 'threatlocker'"),
+    ] {
+        let n = testing::number(&t.db.conn, &sql(cond)).await;
+        assert_eq!(totals[key].as_i64(), Some(n), "{key} on {}", t.backend);
+    }
+    assert_eq!(totals["ninja_devices"], 30);
+    assert_eq!(totals["threatlocker_devices"], 20);
+    let keys: Vec<&String> = totals.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 7);
+    let (_, cmp) = call(&app, "GET", "/api/v1/dashboard/comparison", viewer, None).await;
+    assert_eq!(cmp["changes"]["total_devices"]["current"], 50);
+    assert_eq!(cmp["last_month_end_date"], Value::Null);
+    let (s, cmp) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/dashboard/comparison?date={DAY}&against={DAY}"),
+        viewer,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, cmp["changes"]["total_devices"]["change"].as_i64()),
+        (200, Some(0))
+    );
+    let (s, e) = call(
+        &app,
+        "GET",
+        "/api/v1/dashboard/comparison?against=2020-01-01",
+        viewer,
+        None,
+    )
+    .await;
+    assert_eq!(s, 400, "{e}");
+    let (s, _) = call(
+        &app,
+        "GET",
+        "/api/v1/dashboard/sites?colour=red",
+        viewer,
+        None,
+    )
+    .await;
+    assert_eq!(s, 400);
+    // The mock's fleets overlap: ThreatLocker's computers are NinjaOne agents.
+    let (_, cov) = call(&app, "GET", "/api/v1/dashboard/coverage", viewer, None).await;
+    assert_eq!(cov["available"], true);
+    let tl_only: i64 = cov["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["threatlocker_only"].as_i64().unwrap())
+        .sum();
+    assert_eq!(tl_only, 0, "{cov}");
+    let (_, page) = call(
+        &app,
+        "GET",
+        "/api/v1/dashboard/devices?source=threatlocker&limit=5",
+        viewer,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            page["count"].as_i64(),
+            page["results"].as_array().unwrap().len()
+        ),
+        (Some(20), 5)
+    );
+    assert!(
+        page["next"]
+            .as_str()
+            .unwrap()
+            .contains("source=threatlocker")
+    );
+
+    // Sources: configuration without secrets.
+    let (_, src) = call(&app, "GET", "/api/v1/sources/", viewer, None).await;
+    let text = src.to_string();
+    assert!(
+        !text.contains("s3cret-ninja") && !text.contains("tl-key-123"),
+        "{text}"
+    );
+    assert_eq!(src["results"][0]["devices_collected"], 30);
+    assert_eq!(src["results"][0]["freshness"], "fresh");
+    let (s, test) = call(
+        &app,
+        "POST",
+        "/api/v1/sources/threatlocker/test",
+        editor,
+        None,
+    )
+    .await;
+    assert_eq!((s, test["ok"].as_bool()), (200, Some(true)), "{test}");
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/v1/sources/threatlocker/test",
+        viewer,
+        None,
+    )
+    .await;
+    assert_eq!(s, 403);
+
+    // Mapping an organisation through the API moves its devices out of "Unmapped".
+    let (_, maps) = call(
+        &app,
+        "GET",
+        "/api/v1/site-mappings/?source=ninja",
+        viewer,
+        None,
+    )
+    .await;
+    let first = maps["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["location_name"] == "")
+        .unwrap()
+        .clone();
+    let (s, site) = call(
+        &app,
+        "POST",
+        "/api/v1/sites/",
+        editor,
+        Some(json!({"name": "Mapped site"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{site}");
+    let (s, _) = call(
+        &app,
+        "PATCH",
+        &format!("/api/v1/site-mappings/{}", first["id"]),
+        viewer,
+        Some(json!({"site_id": site["id"]})),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, m) = call(
+        &app,
+        "PATCH",
+        &format!("/api/v1/site-mappings/{}", first["id"]),
+        editor,
+        Some(json!({"site_id": site["id"]})),
+    )
+    .await;
+    assert_eq!(s, 200, "{m}");
+    let (_, sites) = call(&app, "GET", "/api/v1/dashboard/sites", viewer, None).await;
+    let row = sites["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["site_id"] == site["id"])
+        .unwrap();
+    assert_eq!(row["current"]["ninja_devices"], first["device_count"]);
+    nm.server.stop();
+    tm.server.stop();
 }
 
 #[test]
 fn dates_parse() {
     assert!(NaiveDate::parse_from_str(DAY, "%Y-%m-%d").is_ok());
 }
+
+app::db_tests!(
+    ninja_collection_snapshots_token_reuse_and_renewal,
+    ninja_retries_and_failures_leave_earlier_data_intact,
+    threatlocker_paging_in_both_header_forms_and_auth,
+    dashboard_and_jobs_through_rest,
+);

@@ -3,12 +3,26 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// A system that reports devices to Census.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    Ninja,
-    Threatlocker,
+/// Derives for an enum stored as text: the browser sees plain serde; the server also gets a
+/// SeaORM `DeriveActiveEnum` (snake_case values), so an unknown stored value is an error.
+macro_rules! stored_enum {
+    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+        #[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case"))]
+        pub enum $name { $($(#[$vm])* $v),+ }
+    };
+}
+pub(crate) use stored_enum;
+
+stored_enum! {
+    /// A system that reports devices to Census.
+    pub enum Source {
+        Ninja,
+        Threatlocker,
+    }
 }
 
 impl Source {
@@ -30,10 +44,7 @@ impl Source {
     }
     /// The job kind that collects from this source.
     pub fn job_kind(self) -> JobKind {
-        match self {
-            Source::Ninja => JobKind::CollectNinja,
-            Source::Threatlocker => JobKind::CollectThreatlocker,
-        }
+        JobKind::Collect(self)
     }
     pub fn other(self) -> Source {
         match self {
@@ -43,17 +54,17 @@ impl Source {
     }
 }
 
-/// What kind of device a snapshot is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Classification {
-    Server,
-    Workstation,
-    VirtualMachine,
-    Hypervisor,
-    Network,
-    Mobile,
-    Other,
+stored_enum! {
+    /// What kind of device a snapshot is.
+    pub enum Classification {
+        Server,
+        Workstation,
+        VirtualMachine,
+        Hypervisor,
+        Network,
+        Mobile,
+        Other,
+    }
 }
 
 impl Classification {
@@ -93,59 +104,104 @@ impl Classification {
     }
 }
 
-/// The kinds of background job.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+stored_enum! {
+    /// What a job does, as stored (`job_runs.kind`); a collection's source is stored beside it.
+    pub enum JobType {
+        Collect,
+        Rollup,
+        Retention,
+    }
+}
+
+/// The kinds of background job as users name them: `collect_<source>`, `rollup`, `retention`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum JobKind {
-    CollectNinja,
-    CollectThreatlocker,
+    /// Read every device of a source and save the day's snapshots.
+    Collect(Source),
     Rollup,
     Retention,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
-        JobKind::CollectNinja,
-        JobKind::CollectThreatlocker,
-        JobKind::Rollup,
-        JobKind::Retention,
-    ];
-    pub fn as_str(self) -> &'static str {
+    /// Every kind, collections in source order first.
+    pub fn all() -> Vec<JobKind> {
+        let mut v: Vec<JobKind> = Source::ALL.into_iter().map(JobKind::Collect).collect();
+        v.push(JobKind::Rollup);
+        v.push(JobKind::Retention);
+        v
+    }
+    /// `collect_ninja`, `rollup`, `retention`.
+    pub fn as_str(self) -> String {
         match self {
-            JobKind::CollectNinja => "collect_ninja",
-            JobKind::CollectThreatlocker => "collect_threatlocker",
-            JobKind::Rollup => "rollup",
-            JobKind::Retention => "retention",
+            JobKind::Collect(s) => format!("collect_{}", s.as_str()),
+            JobKind::Rollup => "rollup".into(),
+            JobKind::Retention => "retention".into(),
         }
     }
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            JobKind::CollectNinja => "NinjaOne collection",
-            JobKind::CollectThreatlocker => "ThreatLocker collection",
-            JobKind::Rollup => "Rollup",
-            JobKind::Retention => "Retention",
+            JobKind::Collect(s) => format!("{} collection", s.label()),
+            JobKind::Rollup => "Rollup".into(),
+            JobKind::Retention => "Retention".into(),
         }
     }
     pub fn parse(s: &str) -> Option<JobKind> {
-        JobKind::ALL.into_iter().find(|x| x.as_str() == s)
+        match s {
+            "rollup" => Some(JobKind::Rollup),
+            "retention" => Some(JobKind::Retention),
+            _ => s
+                .strip_prefix("collect_")
+                .and_then(Source::parse)
+                .map(JobKind::Collect),
+        }
     }
     pub fn source(self) -> Option<Source> {
         match self {
-            JobKind::CollectNinja => Some(Source::Ninja),
-            JobKind::CollectThreatlocker => Some(Source::Threatlocker),
+            JobKind::Collect(s) => Some(s),
             _ => None,
+        }
+    }
+    /// How the kind is stored: `job_runs.kind` and `job_runs.source`.
+    pub fn parts(self) -> (JobType, Option<Source>) {
+        match self {
+            JobKind::Collect(s) => (JobType::Collect, Some(s)),
+            JobKind::Rollup => (JobType::Rollup, None),
+            JobKind::Retention => (JobType::Retention, None),
+        }
+    }
+    /// The kind of a stored run; None when a collection has no source.
+    pub fn from_parts(kind: JobType, source: Option<Source>) -> Option<JobKind> {
+        match (kind, source) {
+            (JobType::Collect, Some(s)) => Some(JobKind::Collect(s)),
+            (JobType::Collect, None) => None,
+            (JobType::Rollup, _) => Some(JobKind::Rollup),
+            (JobType::Retention, _) => Some(JobKind::Retention),
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobStatus {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
+impl Serialize for JobKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for JobKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        JobKind::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown job kind {s:?}")))
+    }
+}
+
+stored_enum! {
+    pub enum JobStatus {
+        Queued,
+        Running,
+        Succeeded,
+        Failed,
+        Cancelled,
+    }
 }
 
 impl JobStatus {
@@ -173,14 +229,68 @@ impl JobStatus {
     }
 }
 
+stored_enum! {
+    /// Where a run came from.
+    pub enum Trigger {
+        Schedule,
+        User,
+        Cli,
+    }
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "schedule",
+            Trigger::User => "user",
+            Trigger::Cli => "cli",
+        }
+    }
+}
+
+stored_enum! {
+    /// The level of a job log line.
+    pub enum LogLevel {
+        Info,
+        Warn,
+        Error,
+    }
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+}
+
+stored_enum! {
+    /// How a source name got its site: its name matches one (`auto`) or an editor chose.
+    pub enum MappingMethod {
+        Auto,
+        Manual,
+    }
+}
+
+impl MappingMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MappingMethod::Auto => "auto",
+            MappingMethod::Manual => "manual",
+        }
+    }
+}
+
 /// One run of a job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobDto {
     pub id: i64,
     pub kind: JobKind,
     pub params: Value,
-    /// `schedule`, `user` or `cli`.
-    pub trigger: String,
+    pub trigger: Trigger,
     pub requested_by: String,
     pub status: JobStatus,
     pub progress_done: i64,
@@ -199,7 +309,7 @@ pub struct JobDto {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobLogDto {
     pub time: String,
-    pub level: String,
+    pub level: LogLevel,
     pub message: String,
 }
 
@@ -436,7 +546,7 @@ pub struct SiteMappingDto {
     pub site_name: Option<String>,
     /// `auto` (the names match), `manual` (an editor chose), or None (unmapped, or a location
     /// following its organisation).
-    pub method: Option<String>,
+    pub method: Option<MappingMethod>,
     /// The site the devices under this name count under after inheritance (None: Unmapped).
     pub effective_site_id: Option<i64>,
     pub effective_site_name: String,
@@ -507,8 +617,9 @@ pub struct DashboardView {
     pub version: String,
 }
 
-/// The history hub's settings.
+/// The history hub's settings (a setting missing from what was stored takes its default).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HistorySettings {
     /// Substrings (case-insensitive) that mark a device spare, besides "spare".
     pub extra_spare_patterns: Vec<String>,

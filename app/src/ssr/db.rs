@@ -160,7 +160,24 @@ pub fn driver_url(url: &str) -> String {
 }
 
 pub async fn migrate(db: &Db) -> Result<(), DbErr> {
+    if db.backend() == DbBackend::Postgres {
+        prepare_postgres(&db.conn).await?;
+    }
     Migrator::up(&db.conn, None).await
+}
+
+/// What a PostgreSQL database needs before the migrations: the `pg_trgm` extension behind the
+/// free-text search indexes. It belongs to the database (installed in `public` when missing;
+/// PostgreSQL 13+ lets a database owner do that), so schemas sharing one database share it.
+/// Concurrent callers wait for each other.
+pub async fn prepare_postgres(conn: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = conn.begin().await?;
+    txn.execute_unprepared("SELECT pg_advisory_xact_lock(7369726)")
+        .await?;
+    txn.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+        .await?;
+    txn.commit().await
 }
 
 /// Migrations not yet applied.

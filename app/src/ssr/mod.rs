@@ -5,6 +5,7 @@ pub mod auth;
 pub mod db;
 pub mod entities;
 pub mod services;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 use crate::error::AppError;

@@ -6,10 +6,10 @@ pub mod collectors;
 pub mod schedule;
 
 use crate::config::JobsConfig;
-use app::model::history::{JobDto, JobKind, JobStatus, Source};
+use app::model::history::{JobDto, JobKind, JobStatus, LogLevel, Source};
 use app::ssr::db::Db;
-use app::ssr::services::history::{parse_date, retention, rollup, snapshots};
-use app::ssr::services::jobs::{self, Trigger};
+use app::ssr::services::history::{retention, rollup, snapshots};
+use app::ssr::services::jobs::{self, JobParams, Trigger};
 use app::ssr::services::{Actor, Ctx, new_request_id};
 use chrono::{DateTime, NaiveDate, Utc};
 use collectors::HttpPolicy;
@@ -39,7 +39,7 @@ impl From<app::error::AppError> for JobError {
 #[derive(Clone, Debug)]
 pub enum Event {
     Log {
-        level: String,
+        level: LogLevel,
         message: String,
     },
     Progress {
@@ -57,9 +57,9 @@ pub struct Reporter {
 }
 
 impl Reporter {
-    pub fn log(&self, level: &str, message: &str) {
+    pub fn log(&self, level: LogLevel, message: &str) {
         let _ = self.tx.send(Event::Log {
-            level: level.into(),
+            level,
             message: message.into(),
         });
     }
@@ -136,7 +136,6 @@ impl Runner {
         trigger: Trigger,
         slot: Option<DateTime<Utc>>,
     ) -> Result<Option<JobDto>, app::error::AppError> {
-        check_params(kind, &params)?;
         let job = jobs::enqueue(ctx, kind, params, trigger, slot).await?;
         if job.is_some() {
             self.wake.notify_waiters();
@@ -155,7 +154,7 @@ impl Runner {
             cancel: cancel.clone(),
         };
         rep.log(
-            "info",
+            LogLevel::Info,
             &format!("{} started by {}", job.kind.label(), job.requested_by),
         );
         let id = job.id;
@@ -174,7 +173,7 @@ impl Runner {
                                 if let Some(f) = &observe { f(&ev); }
                                 match ev {
                                     Event::Log { level, message } => {
-                                        let _ = jobs::log(&ctx, id, &level, &message).await;
+                                        let _ = jobs::log(&ctx, id, level, &message).await;
                                     }
                                     Event::Progress { done, total, message } => pending = Some((done, total, message)),
                                 }
@@ -220,15 +219,18 @@ impl Runner {
         };
         let (status, result, error) = match outcome {
             Ok(v) => {
-                rep.log("info", "Finished");
+                rep.log(LogLevel::Info, "Finished");
                 (JobStatus::Succeeded, Some(v), None)
             }
             Err(JobError::Cancelled) => {
-                rep.log("warn", "Cancelled; nothing from this run was saved.");
+                rep.log(
+                    LogLevel::Warn,
+                    "Cancelled; nothing from this run was saved.",
+                );
                 (JobStatus::Cancelled, None, Some("Cancelled.".to_string()))
             }
             Err(JobError::Failed(m)) => {
-                rep.log("error", &m);
+                rep.log(LogLevel::Error, &m);
                 (JobStatus::Failed, None, Some(m))
             }
         };
@@ -248,16 +250,10 @@ impl Runner {
 
     async fn work(&self, job: &JobDto, rep: &Reporter) -> Result<Value, JobError> {
         let ctx = self.ctx(job);
-        let date_param = |key: &str| {
-            job.params
-                .get(key)
-                .and_then(Value::as_str)
-                .and_then(parse_date)
-        };
+        let params = JobParams::parse(job.kind, &job.params)?;
         match job.kind {
-            JobKind::CollectNinja | JobKind::CollectThreatlocker => {
-                let source = job.kind.source().expect("collections have a source");
-                let date = date_param("as_of").unwrap_or_else(|| self.today());
+            JobKind::Collect(source) => {
+                let date = params.as_of.unwrap_or_else(|| self.today());
                 let items = self.collect(source, rep).await?;
                 // The last chance to stop before anything is written.
                 if jobs::cancel_requested(&ctx, job.id).await? {
@@ -269,8 +265,7 @@ impl Runner {
                     "saving snapshots",
                 );
                 let summary = snapshots::write_day(&ctx, source, date, items).await?;
-                rep.log(
-                    "info",
+                rep.log(LogLevel::Info,
                     &format!(
                         "Saved {} {} snapshots for {} ({} spare, {} unmapped, {} matched to Census devices); rolled up",
                         summary.devices,
@@ -284,20 +279,19 @@ impl Runner {
                 Ok(serde_json::to_value(summary).expect("summary serialises"))
             }
             JobKind::Rollup => {
-                let (from, to) = (date_param("from"), date_param("to"));
+                let (from, to) = (params.from, params.to);
                 let rep2 = rep.clone();
                 let days = rollup::rollup_range(&ctx, from, to, move |d, t| {
                     rep2.progress(d as i64, Some(t as i64), &format!("{d} of {t} days"));
                 })
                 .await?;
-                rep.log("info", &format!("Rolled up {days} collected days"));
+                rep.log(LogLevel::Info, &format!("Rolled up {days} collected days"));
                 Ok(json!({"days": days}))
             }
             JobKind::Retention => {
-                let today = date_param("as_of").unwrap_or_else(|| self.today());
+                let today = params.as_of.unwrap_or_else(|| self.today());
                 let s = retention::run(&ctx, today).await?;
-                rep.log(
-                    "info",
+                rep.log(LogLevel::Info,
                     &format!(
                         "Removed {} snapshots, {} daily and {} month-end rollup rows, {} old job runs; cleared {} raw payloads",
                         s.snapshots_deleted,
@@ -454,33 +448,6 @@ fn not_configured(source: Source) -> JobError {
         Source::Ninja => "NinjaOne is not configured: set CENSUS_NINJA_URL, CENSUS_NINJA_CLIENT_ID and CENSUS_NINJA_CLIENT_SECRET.".into(),
         Source::Threatlocker => "ThreatLocker is not configured: set CENSUS_THREATLOCKER_URL and CENSUS_THREATLOCKER_API_KEY.".into(),
     })
-}
-
-/// Parameters a kind accepts: dates as YYYY-MM-DD.
-pub fn check_params(kind: JobKind, params: &Value) -> Result<(), app::error::AppError> {
-    use app::error::AppError;
-    let Some(obj) = params.as_object() else {
-        return Err(AppError::field(
-            "params",
-            "Give the parameters as an object.",
-        ));
-    };
-    let allowed: &[&str] = match kind {
-        JobKind::CollectNinja | JobKind::CollectThreatlocker | JobKind::Retention => &["as_of"],
-        JobKind::Rollup => &["from", "to"],
-    };
-    for (k, v) in obj {
-        if !allowed.contains(&k.as_str()) {
-            return Err(AppError::field(
-                "params",
-                format!("{} takes only: {}.", kind.label(), allowed.join(", ")),
-            ));
-        }
-        if !v.is_null() && v.as_str().and_then(parse_date).is_none() {
-            return Err(AppError::field(k, "Give a date as YYYY-MM-DD."));
-        }
-    }
-    Ok(())
 }
 
 fn hhmm(s: crate::config::Schedule) -> Option<String> {

@@ -3,7 +3,7 @@
 //! starts again, and several instances queue it only once.
 
 use crate::config::{JobsConfig, Schedule};
-use app::model::history::JobKind;
+use app::model::history::{JobKind, Source};
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 
 /// The latest occurrence of `time` in `tz` at or before `now`, as UTC. A time skipped by a
@@ -36,12 +36,12 @@ pub fn due(config: &JobsConfig, now: DateTime<Utc>) -> Vec<(JobKind, DateTime<Ut
         }
     };
     add(
-        JobKind::CollectNinja,
+        JobKind::Collect(Source::Ninja),
         config.schedule_ninja,
         config.ninja.is_some(),
     );
     add(
-        JobKind::CollectThreatlocker,
+        JobKind::Collect(Source::Threatlocker),
         config.schedule_threatlocker,
         config.threatlocker.is_some(),
     );

@@ -570,7 +570,7 @@ fn duration(j: &JobDto) -> String {
 }
 
 fn by(j: &JobDto) -> String {
-    format!("{} ({})", j.requested_by, j.trigger)
+    format!("{} ({})", j.requested_by, j.trigger.as_str())
 }
 
 /// While a run is queued or running its page refreshes every 2 seconds.
@@ -597,7 +597,7 @@ async fn jobs_page(
     let sources = sources::status(ctx, control).await?;
     let active = list.iter().any(|j| j.status.is_active());
     let start = ctx.actor.role.can_write().then(|| {
-        let buttons: Vec<_> = JobKind::ALL
+        let buttons: Vec<_> = JobKind::all()
             .into_iter()
             .map(|k| {
                 post_form::<StartJob>(
@@ -650,7 +650,14 @@ async fn job_page(ctx: &Ctx, id: i64, params: ParamsMap) -> Result<PageHtml, App
     let log: String = d
         .logs
         .iter()
-        .map(|l| format!("{}  {:>5}  {}\n", fmt_time(&l.time), l.level, l.message))
+        .map(|l| {
+            format!(
+                "{}  {:>5}  {}\n",
+                fmt_time(&l.time),
+                l.level.as_str(),
+                l.message
+            )
+        })
         .collect();
     let cancel = (active && ctx.actor.role.can_write()).then(|| {
         post_form::<CancelJob>(
@@ -808,7 +815,7 @@ async fn mapping_page(ctx: &Ctx, params: ParamsMap) -> Result<PageHtml, AppError
             } else {
                 format!("{} / {}", m.org_name, m.location_name)
             };
-            let how = match m.method.as_deref() {
+            let how = match m.method.map(|x| x.as_str()) {
                 Some("manual") => "mapped by hand",
                 Some("auto") => "names match",
                 _ if !m.location_name.is_empty() && m.effective_site_id.is_some() => {

@@ -4,27 +4,14 @@
 use super::{Ctx, fmt_time, now};
 use crate::error::AppError;
 use crate::model::{ChangeDto, ChangePage};
+pub use crate::ssr::entities::change_log::Action;
+use crate::ssr::entities::{Stored, change_log};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set,
+};
 use serde_json::Value;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    Create,
-    Update,
-    Delete,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Delete => "delete",
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct Change {
@@ -37,19 +24,6 @@ pub struct Change {
     pub after: Option<String>,
 }
 
-const COLS: [&str; 10] = [
-    "time",
-    "request_id",
-    "user_id",
-    "username",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "action",
-    "before_data",
-    "after_data",
-];
-
 /// Write change entries (inside the caller's transaction).
 pub async fn record<C: ConnectionTrait>(
     conn: &C,
@@ -57,24 +31,24 @@ pub async fn record<C: ConnectionTrait>(
     changes: Vec<Change>,
 ) -> Result<(), DbErr> {
     let t = now();
-    for chunk in changes.chunks(500) {
-        let mut ins = Query::insert();
-        ins.into_table("change_log").columns(COLS);
-        for c in chunk {
-            ins.values_panic([
-                t.into(),
-                ctx.request_id.clone().into(),
-                ctx.actor.user_id.into(),
-                ctx.actor.username.clone().into(),
-                c.object_type.clone().into(),
-                c.object_id.into(),
-                c.repr.clone().into(),
-                c.action.as_str().into(),
-                c.before.clone().into(),
-                c.after.clone().into(),
-            ]);
-        }
-        conn.execute(&ins).await?;
+    let mut changes = changes.into_iter().peekable();
+    while changes.peek().is_some() {
+        let chunk = changes.by_ref().take(500).map(|c| change_log::ActiveModel {
+            time: Set(t),
+            request_id: Set(ctx.request_id.clone()),
+            user_id: Set(ctx.actor.user_id),
+            username: Set(ctx.actor.username.clone()),
+            object_type: Set(c.object_type),
+            object_id: Set(c.object_id),
+            object_repr: Set(c.repr),
+            action: Set(c.action),
+            before_data: Set(c.before),
+            after_data: Set(c.after),
+            ..Default::default()
+        });
+        change_log::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await?;
     }
     Ok(())
 }
@@ -106,11 +80,22 @@ pub struct ChangeFilter {
     pub user: Option<String>,
     pub object_type: Option<String>,
     pub object_id: Option<i64>,
-    pub action: Option<String>,
+    pub action: Option<Action>,
     pub request_id: Option<String>,
     pub since: Option<NaiveDate>,
     pub until: Option<NaiveDate>,
 }
+
+/// The keys [`ChangeFilter::from_pairs`] reads.
+pub const FILTER_KEYS: [&str; 7] = [
+    "user",
+    "object_type",
+    "object_id",
+    "action",
+    "request_id",
+    "since",
+    "until",
+];
 
 impl ChangeFilter {
     /// From query pairs (`user`, `object_type`, `object_id`, `action`, `request_id`, `since`,
@@ -135,7 +120,12 @@ impl ChangeFilter {
                             .map_err(|_| AppError::field(k, "expected a number"))?,
                     )
                 }
-                "action" => f.action = Some(v.to_string()),
+                "action" => {
+                    f.action = Some(
+                        Action::parse(v)
+                            .ok_or_else(|| AppError::field(k, "one of: create, update, delete"))?,
+                    )
+                }
                 "request_id" => f.request_id = Some(v.to_string()),
                 "since" => f.since = Some(date(v)?),
                 "until" => f.until = Some(date(v)?),
@@ -145,56 +135,55 @@ impl ChangeFilter {
         Ok(f)
     }
 
-    fn apply(&self, q: &mut SelectStatement) {
+    fn apply(&self, mut q: Select<change_log::Entity>) -> Select<change_log::Entity> {
+        use change_log::Column as C;
         if let Some(u) = &self.user {
-            q.and_where(Expr::col("username").eq(u.clone()));
+            q = q.filter(C::Username.eq(u.clone()));
         }
         if let Some(t) = &self.object_type {
-            q.and_where(Expr::col("object_type").eq(t.clone()));
+            q = q.filter(C::ObjectType.eq(t.clone()));
         }
         if let Some(id) = self.object_id {
-            q.and_where(Expr::col("object_id").eq(id));
+            q = q.filter(C::ObjectId.eq(id));
         }
-        if let Some(a) = &self.action {
-            q.and_where(Expr::col("action").eq(a.clone()));
+        if let Some(a) = self.action {
+            q = q.filter(C::Action.eq(a));
         }
         if let Some(r) = &self.request_id {
-            q.and_where(Expr::col("request_id").eq(r.clone()));
+            q = q.filter(C::RequestId.eq(r.clone()));
         }
         if let Some(d) = self.since {
-            let t: DateTime<Utc> = d.and_hms_opt(0, 0, 0).unwrap().and_utc();
-            q.and_where(Expr::col("time").gte(t));
+            let t: DateTime<Utc> = d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+            q = q.filter(C::Time.gte(t));
         }
         if let Some(d) = self.until {
             let t: DateTime<Utc> = d
                 .succ_opt()
                 .unwrap_or(d)
                 .and_hms_opt(0, 0, 0)
-                .unwrap()
+                .expect("midnight")
                 .and_utc();
-            q.and_where(Expr::col("time").lt(t));
+            q = q.filter(C::Time.lt(t));
         }
+        q
     }
 }
 
-fn read(r: &QueryResult) -> Result<ChangeDto, DbErr> {
-    let json = |col: &str| -> Result<Option<Value>, DbErr> {
-        Ok(r.try_get::<Option<String>>("", col)?
-            .and_then(|s| serde_json::from_str(&s).ok()))
-    };
-    Ok(ChangeDto {
-        id: r.try_get("", "id")?,
-        time: fmt_time(r.try_get("", "time")?),
-        request_id: r.try_get("", "request_id")?,
-        user_id: r.try_get("", "user_id")?,
-        username: r.try_get("", "username")?,
-        object_type: r.try_get("", "object_type")?,
-        object_id: r.try_get("", "object_id")?,
-        object_repr: r.try_get("", "object_repr")?,
-        action: r.try_get("", "action")?,
-        before: json("before_data")?,
-        after: json("after_data")?,
-    })
+fn dto(m: change_log::Model) -> ChangeDto {
+    let json = |s: Option<String>| s.and_then(|s| serde_json::from_str::<Value>(&s).ok());
+    ChangeDto {
+        id: m.id,
+        time: fmt_time(m.time),
+        request_id: m.request_id,
+        user_id: m.user_id,
+        username: m.username,
+        object_type: m.object_type,
+        object_id: m.object_id,
+        object_repr: m.object_repr,
+        action: m.action.as_str().to_string(),
+        before: json(m.before_data),
+        after: json(m.after_data),
+    }
 }
 
 /// Newest first. Every signed-in user may read the change log.
@@ -205,24 +194,19 @@ pub async fn list(
     offset: u64,
 ) -> Result<ChangePage, AppError> {
     let conn = &ctx.db.conn;
-    let mut count = Query::select();
-    count.expr(Expr::col("id").count()).from("change_log");
-    filter.apply(&mut count);
-    let total: i64 = conn
-        .query_one(&count)
-        .await?
-        .map(|r| r.try_get_by_index(0))
-        .transpose()?
-        .unwrap_or(0);
-    let mut q = Query::select();
-    q.column("id").columns(COLS).from("change_log");
-    filter.apply(&mut q);
-    q.order_by("id", Order::Desc).limit(limit).offset(offset);
-    let rows = conn.query_all(&q).await?;
+    let total = filter.apply(change_log::Entity::find()).count(conn).await?;
+    let rows = filter
+        .apply(change_log::Entity::find())
+        .order_by_desc(change_log::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(conn)
+        .await
+        .stored::<change_log::Entity>()?;
     Ok(ChangePage {
-        count: total as u64,
+        count: total,
         offset,
         limit,
-        rows: rows.iter().map(read).collect::<Result<_, _>>()?,
+        rows: rows.into_iter().map(dto).collect(),
     })
 }

@@ -1,92 +1,210 @@
 //! The job queue: rows in `job_runs` that the scheduler, a user or the CLI enqueue and a worker
 //! claims (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several instances never run the same job;
-//! a unique index on running kinds keeps one run per kind at a time), with progress, a log,
-//! cancellation, and recovery of runs a crash left behind.
+//! a unique index on running kinds keeps one run per kind at a time), with typed parameters
+//! checked here for every door, progress, a log, cancellation, and recovery of runs a crash
+//! left behind.
 
 use super::changelog::{self, Action, Change};
-use super::history::{count_where, exec, query};
+use super::history::parse_date;
 use super::{Ctx, fmt_time, now};
-use crate::error::AppError;
-use crate::model::history::{JobDetail, JobDto, JobKind, JobLogDto, JobStatus};
-use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
+use crate::error::{AppError, FieldErrors};
+pub use crate::model::history::Trigger;
+use crate::model::history::{JobDetail, JobDto, JobKind, JobLogDto, JobStatus, LogLevel};
+use crate::ssr::entities::{Stored, job_log, job_run};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-const COLS: &str = "id, kind, params, trigger, requested_by, status, progress_done, progress_total, \
-     progress_message, result, error, cancel_requested, queued_at, started_at, finished_at";
+/// The parameters of a run, by kind. Every door (REST, server functions, CLI, scheduler) hands
+/// the raw JSON object to [`enqueue`], which checks it with [`JobParams::parse`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobParams {
+    /// Collections and retention: the day to record or to keep from (default: today in the
+    /// configured time zone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<NaiveDate>,
+    /// Rollups: the first and last collected day to recompute (default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<NaiveDate>,
+}
 
-fn read(r: &QueryResult) -> Result<JobDto, DbErr> {
-    let kind: String = r.try_get_by_index(1)?;
-    let status: String = r.try_get_by_index(5)?;
-    let params: Option<String> = r.try_get_by_index(2)?;
-    let result: Option<String> = r.try_get_by_index(9)?;
-    let queued: DateTime<Utc> = r.try_get_by_index(12)?;
-    let started: Option<DateTime<Utc>> = r.try_get_by_index(13)?;
-    let finished: Option<DateTime<Utc>> = r.try_get_by_index(14)?;
-    let status = JobStatus::parse(&status).unwrap_or(JobStatus::Failed);
-    let duration = started.map(|s| {
-        let end = finished.unwrap_or_else(now);
+impl JobParams {
+    /// The keys a kind accepts.
+    pub fn keys(kind: JobKind) -> &'static [&'static str] {
+        match kind {
+            JobKind::Collect(_) | JobKind::Retention => &["as_of"],
+            JobKind::Rollup => &["from", "to"],
+        }
+    }
+
+    /// Check a JSON object of parameters for `kind`: known keys only, dates as YYYY-MM-DD,
+    /// `from` not after `to`. Errors name the parameter.
+    pub fn parse(kind: JobKind, v: &Value) -> Result<JobParams, AppError> {
+        let obj = match v {
+            Value::Null => return Ok(JobParams::default()),
+            Value::Object(o) => o,
+            _ => {
+                return Err(AppError::field(
+                    "params",
+                    "Give the parameters as an object.",
+                ));
+            }
+        };
+        let allowed = JobParams::keys(kind);
+        let mut errors = FieldErrors::new();
+        let mut p = JobParams::default();
+        for (k, v) in obj {
+            if !allowed.contains(&k.as_str()) {
+                errors.entry("params".into()).or_default().push(format!(
+                    "{} takes only: {}.",
+                    kind.label(),
+                    allowed.join(", ")
+                ));
+                continue;
+            }
+            let date = match v {
+                Value::Null => None,
+                Value::String(s) if s.trim().is_empty() => None,
+                Value::String(s) => match parse_date(s) {
+                    Some(d) => Some(d),
+                    None => {
+                        errors
+                            .entry(k.clone())
+                            .or_default()
+                            .push("Give a date as YYYY-MM-DD.".into());
+                        continue;
+                    }
+                },
+                _ => {
+                    errors
+                        .entry(k.clone())
+                        .or_default()
+                        .push("Give a date as YYYY-MM-DD.".into());
+                    continue;
+                }
+            };
+            match k.as_str() {
+                "as_of" => p.as_of = date,
+                "from" => p.from = date,
+                _ => p.to = date,
+            }
+        }
+        if let (Some(f), Some(t)) = (p.from, p.to)
+            && f > t
+        {
+            errors
+                .entry("to".into())
+                .or_default()
+                .push(format!("The range ends ({t}) before it starts ({f})."));
+        }
+        if errors.is_empty() {
+            Ok(p)
+        } else {
+            Err(AppError::fields(errors))
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("parameters serialise")
+    }
+}
+
+fn dto(m: job_run::Model) -> Result<JobDto, DbErr> {
+    let kind = JobKind::from_parts(m.kind, m.source).ok_or_else(|| {
+        DbErr::Type(format!(
+            "job_runs.source is empty for collection #{}, which this version of Census does not know",
+            m.id
+        ))
+    })?;
+    let duration = m.started_at.map(|s| {
+        let end = m.finished_at.unwrap_or_else(now);
         (end - s).num_milliseconds().max(0) as f64 / 1000.0
     });
+    let json = |t: Option<String>, col: &str| -> Result<Option<Value>, DbErr> {
+        t.map(|t| {
+            serde_json::from_str(&t)
+                .map_err(|e| DbErr::Json(format!("job_runs.{col} of #{} is not JSON: {e}", m.id)))
+        })
+        .transpose()
+    };
     Ok(JobDto {
-        id: r.try_get_by_index(0)?,
-        kind: JobKind::parse(&kind).unwrap_or(JobKind::Rollup),
-        params: params
-            .and_then(|p| serde_json::from_str(&p).ok())
-            .unwrap_or(Value::Object(Default::default())),
-        trigger: r.try_get_by_index(3)?,
-        requested_by: r.try_get_by_index(4)?,
-        status,
-        progress_done: r.try_get_by_index(6)?,
-        progress_total: r.try_get_by_index(7)?,
-        progress_message: r.try_get_by_index(8)?,
-        result: result.and_then(|p| serde_json::from_str(&p).ok()),
-        error: r.try_get_by_index(10)?,
-        cancel_requested: r.try_get_by_index(11)?,
-        queued_at: fmt_time(queued),
-        started_at: started.map(fmt_time),
-        finished_at: finished.map(fmt_time),
+        id: m.id,
+        kind,
+        params: json(m.params.clone(), "params")?.unwrap_or(Value::Object(Default::default())),
+        trigger: m.trigger,
+        requested_by: m.requested_by,
+        status: m.status,
+        progress_done: m.progress_done,
+        progress_total: m.progress_total,
+        progress_message: m.progress_message,
+        result: json(m.result, "result")?,
+        error: m.error,
+        cancel_requested: m.cancel_requested,
+        queued_at: fmt_time(m.queued_at),
+        started_at: m.started_at.map(fmt_time),
+        finished_at: m.finished_at.map(fmt_time),
         duration_secs: duration,
     })
 }
 
+/// The condition on `job_runs` that matches a kind.
+fn of_kind_condition(kind: JobKind) -> sea_orm::Condition {
+    let (t, source) = kind.parts();
+    let c = sea_orm::Condition::all().add(job_run::Column::Kind.eq(t));
+    match source {
+        Some(s) => c.add(job_run::Column::Source.eq(s)),
+        None => c,
+    }
+}
+
+/// Rows of `job_runs` matching a kind.
+fn of_kind(kind: JobKind) -> sea_orm::Select<job_run::Entity> {
+    job_run::Entity::find().filter(of_kind_condition(kind))
+}
+
+async fn all<C: ConnectionTrait>(
+    conn: &C,
+    q: sea_orm::Select<job_run::Entity>,
+) -> Result<Vec<JobDto>, DbErr> {
+    q.all(conn)
+        .await
+        .stored::<job_run::Entity>()?
+        .into_iter()
+        .map(dto)
+        .collect()
+}
+
+async fn first<C: ConnectionTrait>(
+    conn: &C,
+    q: sea_orm::Select<job_run::Entity>,
+) -> Result<Option<JobDto>, DbErr> {
+    q.one(conn)
+        .await
+        .stored::<job_run::Entity>()?
+        .map(dto)
+        .transpose()
+}
+
 async fn one<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<JobDto>, DbErr> {
-    let rows = query(
-        conn,
-        &format!("SELECT {COLS} FROM job_runs WHERE id = ?"),
-        vec![id.into()],
-    )
-    .await?;
-    rows.first().map(read).transpose()
+    first(conn, job_run::Entity::find_by_id(id)).await
 }
 
 /// The active (queued or running) run of a kind, if any.
 pub async fn active<C: ConnectionTrait>(conn: &C, kind: JobKind) -> Result<Option<JobDto>, DbErr> {
-    let rows = query(
+    first(
         conn,
-        &format!("SELECT {COLS} FROM job_runs WHERE kind = ? AND status IN ('queued', 'running') ORDER BY id LIMIT 1"),
-        vec![kind.as_str().into()],
+        of_kind(kind)
+            .filter(job_run::Column::Status.is_in([JobStatus::Queued, JobStatus::Running]))
+            .order_by_asc(job_run::Column::Id),
     )
-    .await?;
-    rows.first().map(read).transpose()
-}
-
-/// Where a run came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trigger {
-    Schedule,
-    User,
-    Cli,
-}
-
-impl Trigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Trigger::Schedule => "schedule",
-            Trigger::User => "user",
-            Trigger::Cli => "cli",
-        }
-    }
+    .await
 }
 
 /// A run's entry in the change log.
@@ -114,9 +232,9 @@ async fn record<C: ConnectionTrait>(
     .await
 }
 
-/// Queue a run (editors and admins; retention needs an admin). Refused while a run of the same
-/// kind is queued or running. `slot` is a schedule's time slot: one run per slot, however many
-/// schedulers try (a second attempt returns Ok(None)).
+/// Queue a run (editors and admins; retention needs an admin), its parameters checked here.
+/// Refused while a run of the same kind is queued or running. `slot` is a schedule's time
+/// slot: one run per slot, however many schedulers try (a second attempt returns Ok(None)).
 pub async fn enqueue(
     ctx: &Ctx,
     kind: JobKind,
@@ -128,6 +246,7 @@ pub async fn enqueue(
         JobKind::Retention => ctx.require_admin("start a retention run")?,
         _ => ctx.require_write("start jobs")?,
     }
+    let params = JobParams::parse(kind, &params)?.to_json();
     let w = ctx.db.writer().await;
     let txn = w.begin().await?;
     if let Some(j) = active(&txn, kind).await? {
@@ -142,41 +261,35 @@ pub async fn enqueue(
         )));
     }
     if let Some(s) = slot {
-        let taken = query(
-            &txn,
-            "SELECT id FROM job_runs WHERE kind = ? AND scheduled_for = ?",
-            vec![kind.as_str().into(), s.into()],
-        )
-        .await?;
-        if !taken.is_empty() {
+        let taken = of_kind(kind)
+            .filter(job_run::Column::ScheduledFor.eq(s))
+            .count(&txn)
+            .await?;
+        if taken > 0 {
             return Ok(None);
         }
     }
-    let inserted = query(
-        &txn,
-        "INSERT INTO job_runs (kind, params, trigger, requested_by, status, progress_done, cancel_requested, \
-         scheduled_for, queued_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?) RETURNING id",
-        vec![
-            kind.as_str().into(),
-            params.to_string().into(),
-            trigger.as_str().into(),
-            ctx.actor.username.clone().into(),
-            false.into(),
-            slot.into(),
-            now().into(),
-        ],
-    )
-    .await;
-    let rows = match inserted {
-        Ok(r) => r,
+    let (t, source) = kind.parts();
+    let row = job_run::ActiveModel {
+        kind: Set(t),
+        source: Set(source),
+        params: Set(Some(params.to_string())),
+        trigger: Set(trigger),
+        requested_by: Set(ctx.actor.username.clone()),
+        status: Set(JobStatus::Queued),
+        progress_done: Set(0),
+        cancel_requested: Set(false),
+        scheduled_for: Set(slot),
+        queued_at: Set(now()),
+        ..Default::default()
+    };
+    let inserted = job_run::Entity::insert(row).exec(&txn).await;
+    let id = match inserted {
+        Ok(r) => r.last_insert_id,
         // Another instance's scheduler took the slot at the same moment.
         Err(e) if slot.is_some() && e.sql_err().is_some() => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let id: i64 = rows
-        .first()
-        .ok_or(DbErr::RecordNotInserted)?
-        .try_get_by_index(0)?;
     let job = one(&txn, id).await?.ok_or(DbErr::RecordNotInserted)?;
     let after =
         serde_json::json!({"kind": kind.as_str(), "params": params, "trigger": trigger.as_str()});
@@ -194,74 +307,60 @@ pub struct JobFilter {
     pub offset: u64,
 }
 
+/// Newest first; (matching runs, the page).
 pub async fn list(ctx: &Ctx, f: &JobFilter) -> Result<(u64, Vec<JobDto>), AppError> {
-    let mut cond = "1 = 1".to_string();
-    let mut values: Vec<sea_orm::Value> = vec![];
-    if let Some(k) = f.kind {
-        cond.push_str(" AND kind = ?");
-        values.push(k.as_str().into());
-    }
+    let mut q = match f.kind {
+        Some(k) => of_kind(k),
+        None => job_run::Entity::find(),
+    };
     if let Some(s) = f.status {
-        cond.push_str(" AND status = ?");
-        values.push(s.as_str().into());
+        q = q.filter(job_run::Column::Status.eq(s));
     }
-    let count = count_where(&ctx.db.conn, "job_runs", &cond, values.clone()).await?;
-    values.push((f.limit.max(1) as i64).into());
-    values.push((f.offset as i64).into());
-    let rows = query(
+    let count = q.clone().count(&ctx.db.conn).await?;
+    let rows = all(
         &ctx.db.conn,
-        &format!("SELECT {COLS} FROM job_runs WHERE {cond} ORDER BY id DESC LIMIT ? OFFSET ?"),
-        values,
+        q.order_by_desc(job_run::Column::Id)
+            .limit(f.limit.max(1))
+            .offset(f.offset),
     )
     .await?;
-    Ok((
-        count as u64,
-        rows.iter().map(read).collect::<Result<_, _>>()?,
-    ))
+    Ok((count, rows))
 }
 
 pub async fn get(ctx: &Ctx, id: i64) -> Result<JobDetail, AppError> {
     let job = one(&ctx.db.conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("There is no job #{id}.")))?;
-    let rows = query(
-        &ctx.db.conn,
-        "SELECT time, level, message FROM job_logs WHERE job_id = ? ORDER BY id",
-        vec![id.into()],
-    )
-    .await?;
-    let mut logs = vec![];
-    for r in rows {
-        logs.push(JobLogDto {
-            time: fmt_time(r.try_get_by_index(0)?),
-            level: r.try_get_by_index(1)?,
-            message: r.try_get_by_index::<Option<String>>(2)?.unwrap_or_default(),
-        });
-    }
+    let logs = job_log::Entity::find()
+        .filter(job_log::Column::JobId.eq(id))
+        .order_by_asc(job_log::Column::Id)
+        .all(&ctx.db.conn)
+        .await
+        .stored::<job_log::Entity>()?
+        .into_iter()
+        .map(|l| JobLogDto {
+            time: fmt_time(l.time),
+            level: l.level,
+            message: l.message.unwrap_or_default(),
+        })
+        .collect();
     Ok(JobDetail { job, logs })
 }
 
-/// The latest run of each kind and the latest successful one.
+/// The latest run of a kind and the latest successful one.
 pub async fn latest<C: ConnectionTrait>(
     conn: &C,
     kind: JobKind,
 ) -> Result<(Option<JobDto>, Option<JobDto>), DbErr> {
-    let last = query(
+    let last = first(conn, of_kind(kind).order_by_desc(job_run::Column::Id)).await?;
+    let ok = first(
         conn,
-        &format!("SELECT {COLS} FROM job_runs WHERE kind = ? ORDER BY id DESC LIMIT 1"),
-        vec![kind.as_str().into()],
+        of_kind(kind)
+            .filter(job_run::Column::Status.eq(JobStatus::Succeeded))
+            .order_by_desc(job_run::Column::FinishedAt),
     )
     .await?;
-    let ok = query(
-        conn,
-        &format!("SELECT {COLS} FROM job_runs WHERE kind = ? AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 1"),
-        vec![kind.as_str().into()],
-    )
-    .await?;
-    Ok((
-        last.first().map(read).transpose()?,
-        ok.first().map(read).transpose()?,
-    ))
+    Ok((last, ok))
 }
 
 /// Cancel a run: a queued one at once, a running one at its next progress point.
@@ -274,21 +373,25 @@ pub async fn cancel(ctx: &Ctx, id: i64) -> Result<JobDto, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("There is no job #{id}.")))?;
     match job.status {
         JobStatus::Queued => {
-            exec(
-                &txn,
-                "UPDATE job_runs SET status = 'cancelled', cancel_requested = ?, finished_at = ?, \
-                 error = 'Cancelled before it started.' WHERE id = ? AND status = 'queued'",
-                vec![true.into(), now().into(), id.into()],
-            )
-            .await?;
+            job_run::Entity::update_many()
+                .col_expr(job_run::Column::Status, Expr::value(JobStatus::Cancelled))
+                .col_expr(job_run::Column::CancelRequested, Expr::value(true))
+                .col_expr(job_run::Column::FinishedAt, Expr::value(now()))
+                .col_expr(
+                    job_run::Column::Error,
+                    Expr::value("Cancelled before it started."),
+                )
+                .filter(job_run::Column::Id.eq(id))
+                .filter(job_run::Column::Status.eq(JobStatus::Queued))
+                .exec(&txn)
+                .await?;
         }
         JobStatus::Running => {
-            exec(
-                &txn,
-                "UPDATE job_runs SET cancel_requested = ? WHERE id = ?",
-                vec![true.into(), id.into()],
-            )
-            .await?;
+            job_run::Entity::update_many()
+                .col_expr(job_run::Column::CancelRequested, Expr::value(true))
+                .filter(job_run::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
         }
         s => {
             return Err(AppError::Conflict(format!(
@@ -314,30 +417,32 @@ pub async fn cancel(ctx: &Ctx, id: i64) -> Result<JobDto, AppError> {
 /// Claim the oldest queued run whose kind is not running anywhere. None when there is nothing
 /// to do (or another worker won the race).
 pub async fn claim(ctx: &Ctx, worker: &str) -> Result<Option<JobDto>, AppError> {
-    let pg = ctx.db.backend() == DbBackend::Postgres;
-    let lock = if pg { " FOR UPDATE SKIP LOCKED" } else { "" };
     let w = ctx.db.writer().await;
     let txn = w.begin().await?;
-    let candidates = query(
+    let busy: Vec<JobKind> = all(
         &txn,
-        &format!(
-            "SELECT id FROM job_runs WHERE status = 'queued' AND kind NOT IN \
-             (SELECT kind FROM job_runs WHERE status = 'running') ORDER BY id LIMIT 1{lock}"
-        ),
-        vec![],
+        job_run::Entity::find().filter(job_run::Column::Status.eq(JobStatus::Running)),
     )
-    .await?;
-    let Some(id) = candidates
-        .first()
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-    else {
+    .await?
+    .into_iter()
+    .map(|j| j.kind)
+    .collect();
+    let mut q = job_run::Entity::find()
+        .filter(job_run::Column::Status.eq(JobStatus::Queued))
+        .order_by_asc(job_run::Column::Id);
+    for k in busy {
+        q = q.filter(sea_orm::Condition::not(of_kind_condition(k)));
+    }
+    if ctx.db.backend() == DbBackend::Postgres {
+        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let Some(job) = first(&txn, q).await? else {
         return Ok(None);
     };
-    if !mark_running(&txn, id, worker).await? {
+    if !mark_running(&txn, job.id, worker).await? {
         return Ok(None);
     }
-    let job = one(&txn, id).await?;
+    let job = one(&txn, job.id).await?;
     txn.commit().await?;
     Ok(job)
 }
@@ -350,15 +455,17 @@ async fn mark_running<C: ConnectionTrait>(
     worker: &str,
 ) -> Result<bool, AppError> {
     let t = now();
-    let updated = exec(
-        conn,
-        "UPDATE job_runs SET status = 'running', worker = ?, started_at = ?, heartbeat_at = ? \
-         WHERE id = ? AND status = 'queued'",
-        vec![worker.into(), t.into(), t.into(), id.into()],
-    )
-    .await;
+    let updated = job_run::Entity::update_many()
+        .col_expr(job_run::Column::Status, Expr::value(JobStatus::Running))
+        .col_expr(job_run::Column::Worker, Expr::value(worker))
+        .col_expr(job_run::Column::StartedAt, Expr::value(t))
+        .col_expr(job_run::Column::HeartbeatAt, Expr::value(t))
+        .filter(job_run::Column::Id.eq(id))
+        .filter(job_run::Column::Status.eq(JobStatus::Queued))
+        .exec(conn)
+        .await;
     match updated {
-        Ok(n) => Ok(n == 1),
+        Ok(r) => Ok(r.rows_affected == 1),
         Err(e) if e.sql_err().is_some() => Ok(false),
         Err(e) => Err(e.into()),
     }
@@ -373,48 +480,60 @@ pub async fn progress(
     message: &str,
 ) -> Result<bool, AppError> {
     let w = ctx.db.writer().await;
-    exec(
-        w.conn,
-        "UPDATE job_runs SET progress_done = ?, progress_total = ?, progress_message = ?, heartbeat_at = ? WHERE id = ?",
-        vec![done.into(), total.into(), message.into(), now().into(), id.into()],
-    )
-    .await?;
+    job_run::Entity::update_many()
+        .col_expr(job_run::Column::ProgressDone, Expr::value(done))
+        .col_expr(job_run::Column::ProgressTotal, Expr::value(total))
+        .col_expr(job_run::Column::ProgressMessage, Expr::value(message))
+        .col_expr(job_run::Column::HeartbeatAt, Expr::value(now()))
+        .filter(job_run::Column::Id.eq(id))
+        .exec(w.conn)
+        .await?;
     drop(w);
     cancel_requested(ctx, id).await
 }
 
 pub async fn cancel_requested(ctx: &Ctx, id: i64) -> Result<bool, AppError> {
-    let rows = query(
-        &ctx.db.conn,
-        "SELECT cancel_requested FROM job_runs WHERE id = ?",
-        vec![id.into()],
-    )
-    .await?;
-    Ok(rows
-        .first()
-        .map(|r| r.try_get_by_index::<bool>(0))
-        .transpose()?
-        .unwrap_or(false))
+    let asked: Option<bool> = job_run::Entity::find_by_id(id)
+        .select_only()
+        .column(job_run::Column::CancelRequested)
+        .into_tuple()
+        .one(&ctx.db.conn)
+        .await?;
+    Ok(asked.unwrap_or(false))
 }
 
 pub async fn heartbeat(ctx: &Ctx, id: i64) -> Result<(), AppError> {
     let w = ctx.db.writer().await;
-    exec(
-        w.conn,
-        "UPDATE job_runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
-        vec![now().into(), id.into()],
-    )
-    .await?;
+    job_run::Entity::update_many()
+        .col_expr(job_run::Column::HeartbeatAt, Expr::value(now()))
+        .filter(job_run::Column::Id.eq(id))
+        .filter(job_run::Column::Status.eq(JobStatus::Running))
+        .exec(w.conn)
+        .await?;
     Ok(())
 }
 
-pub async fn log(ctx: &Ctx, id: i64, level: &str, message: &str) -> Result<(), AppError> {
+pub async fn log(ctx: &Ctx, id: i64, level: LogLevel, message: &str) -> Result<(), AppError> {
     let w = ctx.db.writer().await;
-    exec(
-        w.conn,
-        "INSERT INTO job_logs (job_id, time, level, message) VALUES (?, ?, ?, ?)",
-        vec![id.into(), now().into(), level.into(), message.into()],
-    )
+    insert_log(w.conn, id, now(), level, message).await?;
+    Ok(())
+}
+
+async fn insert_log<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    time: DateTime<Utc>,
+    level: LogLevel,
+    message: &str,
+) -> Result<(), DbErr> {
+    job_log::ActiveModel {
+        job_id: Set(id),
+        time: Set(time),
+        level: Set(level),
+        message: Set(Some(message.to_string())),
+        ..Default::default()
+    }
+    .insert(conn)
     .await?;
     Ok(())
 }
@@ -428,19 +547,21 @@ pub async fn finish(
     error: Option<&str>,
 ) -> Result<(), AppError> {
     let w = ctx.db.writer().await;
-    exec(
-        w.conn,
-        "UPDATE job_runs SET status = ?, result = ?, error = ?, finished_at = ?, heartbeat_at = ? WHERE id = ?",
-        vec![
-            status.as_str().into(),
-            result.map(|r| r.to_string()).into(),
-            error.map(str::to_string).into(),
-            now().into(),
-            now().into(),
-            id.into(),
-        ],
-    )
-    .await?;
+    job_run::Entity::update_many()
+        .col_expr(job_run::Column::Status, Expr::value(status))
+        .col_expr(
+            job_run::Column::Result,
+            Expr::value(result.map(|r| r.to_string())),
+        )
+        .col_expr(
+            job_run::Column::Error,
+            Expr::value(error.map(str::to_string)),
+        )
+        .col_expr(job_run::Column::FinishedAt, Expr::value(now()))
+        .col_expr(job_run::Column::HeartbeatAt, Expr::value(now()))
+        .filter(job_run::Column::Id.eq(id))
+        .exec(w.conn)
+        .await?;
     Ok(())
 }
 
@@ -454,30 +575,38 @@ pub async fn recover_stale(
     let cutoff = now_at - stale_after;
     let w = ctx.db.writer().await;
     let txn = w.begin().await?;
-    let stale = query(
-        &txn,
-        "SELECT id FROM job_runs WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)",
-        vec![cutoff.into()],
-    )
-    .await?;
-    for r in &stale {
-        let id: i64 = r.try_get_by_index(0)?;
-        exec(
-            &txn,
-            "UPDATE job_runs SET status = 'failed', finished_at = ?, \
-             error = 'Interrupted: Census stopped while this job was running. Nothing it had not finished was saved.' \
-             WHERE id = ? AND status = 'running'",
-            vec![now_at.into(), id.into()],
+    let stale: Vec<i64> = job_run::Entity::find()
+        .select_only()
+        .column(job_run::Column::Id)
+        .filter(job_run::Column::Status.eq(JobStatus::Running))
+        .filter(
+            sea_orm::Condition::any()
+                .add(job_run::Column::HeartbeatAt.is_null())
+                .add(job_run::Column::HeartbeatAt.lt(cutoff)),
         )
+        .into_tuple()
+        .all(&txn)
         .await?;
-        exec(
+    for &id in &stale {
+        job_run::Entity::update_many()
+            .col_expr(job_run::Column::Status, Expr::value(JobStatus::Failed))
+            .col_expr(job_run::Column::FinishedAt, Expr::value(now_at))
+            .col_expr(
+                job_run::Column::Error,
+                Expr::value(
+                    "Interrupted: Census stopped while this job was running. Nothing it had not finished was saved.",
+                ),
+            )
+            .filter(job_run::Column::Id.eq(id))
+            .filter(job_run::Column::Status.eq(JobStatus::Running))
+            .exec(&txn)
+            .await?;
+        insert_log(
             &txn,
-            "INSERT INTO job_logs (job_id, time, level, message) VALUES (?, ?, 'error', ?)",
-            vec![
-                id.into(),
-                now_at.into(),
-                "Marked failed: the worker running it stopped.".into(),
-            ],
+            id,
+            now_at,
+            LogLevel::Error,
+            "Marked failed: the worker running it stopped.",
         )
         .await?;
     }
@@ -501,4 +630,37 @@ pub async fn status(ctx: &Ctx, id: i64) -> Result<JobDto, AppError> {
     one(&ctx.db.conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("There is no job #{id}.")))
+}
+
+/// Delete finished runs (and their logs) that ended before `before`; returns how many runs.
+pub async fn purge_finished<C: ConnectionTrait>(
+    conn: &C,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let finished = [
+        JobStatus::Succeeded,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+    ];
+    let ids: Vec<i64> = job_run::Entity::find()
+        .select_only()
+        .column(job_run::Column::Id)
+        .filter(job_run::Column::FinishedAt.lt(before))
+        .filter(job_run::Column::Status.is_in(finished))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut n = 0;
+    for chunk in ids.chunks(500) {
+        job_log::Entity::delete_many()
+            .filter(job_log::Column::JobId.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?;
+        n += job_run::Entity::delete_many()
+            .filter(job_run::Column::Id.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?
+            .rows_affected;
+    }
+    Ok(n)
 }

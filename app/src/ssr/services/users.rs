@@ -20,7 +20,7 @@ fn dto(m: &user::Model) -> UserDto {
     UserDto {
         id: m.id,
         username: m.username.clone(),
-        role: Role::parse(&m.role).unwrap_or(Role::Viewer),
+        role: m.role,
         is_active: m.is_active,
         created_at: fmt_time(m.created_at),
         last_login_at: m.last_login_at.map(fmt_time),
@@ -28,14 +28,14 @@ fn dto(m: &user::Model) -> UserDto {
 }
 
 fn logged(m: &user::Model) -> serde_json::Value {
-    json!({"id": m.id, "username": m.username, "role": m.role, "is_active": m.is_active})
+    json!({"id": m.id, "username": m.username, "role": m.role.as_str(), "is_active": m.is_active})
 }
 
 pub fn actor_of(m: &user::Model) -> Actor {
     Actor {
         user_id: Some(m.id),
         username: m.username.clone(),
-        role: Role::parse(&m.role).unwrap_or(Role::Viewer),
+        role: m.role,
     }
 }
 
@@ -117,7 +117,7 @@ async fn insert<C: sea_orm::ConnectionTrait>(
     let m = user::ActiveModel {
         username: Set(username.to_string()),
         password_hash: Set(hash),
-        role: Set(role.as_str().into()),
+        role: Set(role),
         is_active: Set(true),
         last_login_at: Set(None),
         created_at: Set(t),
@@ -258,7 +258,7 @@ async fn other_active_admins<C: sea_orm::ConnectionTrait>(
     except: i64,
 ) -> Result<u64, AppError> {
     Ok(user::Entity::find()
-        .filter(user::Column::Role.eq("admin"))
+        .filter(user::Column::Role.eq(Role::Admin))
         .filter(user::Column::IsActive.eq(true))
         .filter(user::Column::Id.ne(except))
         .count(conn)
@@ -284,7 +284,7 @@ pub async fn update(ctx: &Ctx, id: i64, patch: UserPatch) -> Result<UserDto, App
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("There is no user with id {id}.")))?;
-    let loses_admin = old.role == "admin"
+    let loses_admin = old.role == Role::Admin
         && old.is_active
         && (patch.role.is_some_and(|r| r != Role::Admin) || patch.is_active == Some(false));
     if loses_admin && other_active_admins(&txn, id).await? == 0 {
@@ -294,7 +294,7 @@ pub async fn update(ctx: &Ctx, id: i64, patch: UserPatch) -> Result<UserDto, App
     }
     let mut am: user::ActiveModel = old.clone().into();
     if let Some(r) = patch.role {
-        am.role = Set(r.as_str().into());
+        am.role = Set(r);
     }
     if let Some(a) = patch.is_active {
         am.is_active = Set(a);
@@ -381,7 +381,7 @@ pub async fn delete(ctx: &Ctx, id: i64) -> Result<(), AppError> {
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("There is no user with id {id}.")))?;
-    if old.role == "admin" && old.is_active && other_active_admins(&txn, id).await? == 0 {
+    if old.role == Role::Admin && old.is_active && other_active_admins(&txn, id).await? == 0 {
         return Err(AppError::Conflict(
             "This is the only active admin; it cannot be deleted.".into(),
         ));

@@ -6,6 +6,7 @@ pub mod ninja;
 pub mod threatlocker;
 
 use super::{JobError, Reporter};
+use app::model::history::LogLevel;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use std::time::Duration;
 
@@ -119,7 +120,7 @@ pub async fn send(
             break;
         }
         rep.log(
-            "warn",
+            LogLevel::Warn,
             &format!(
                 "{label} {last}; retrying in {:.1} s (attempt {} of {})",
                 wait.as_secs_f64(),

@@ -6,6 +6,7 @@ use super::{HttpPolicy, array, client, json, send, status_error, strings, text};
 use crate::config::NinjaConfig;
 use crate::jobs::{JobError, Reporter};
 use app::model::history::Classification;
+use app::model::history::LogLevel;
 use app::ssr::services::history::rules::classify_ninja;
 use app::ssr::services::history::snapshots::SnapshotIn;
 use app::ssr::services::validate::normalize_mac;
@@ -85,7 +86,10 @@ impl NinjaClient {
             .lock()
             .expect("token cache")
             .insert(self.key(), (token.clone(), until));
-        rep.log("info", "NinjaOne: signed in (OAuth client credentials)");
+        rep.log(
+            LogLevel::Info,
+            "NinjaOne: signed in (OAuth client credentials)",
+        );
         Ok(token)
     }
 
@@ -105,7 +109,10 @@ impl NinjaClient {
             .await?;
             let status = r.status();
             if status == reqwest::StatusCode::UNAUTHORIZED && !renewed {
-                rep.log("info", "NinjaOne: token refused (401); signing in again");
+                rep.log(
+                    LogLevel::Info,
+                    "NinjaOne: token refused (401); signing in again",
+                );
                 self.forget_token();
                 continue;
             }
@@ -177,7 +184,7 @@ impl NinjaClient {
         let orgs = self.all(rep, "/v2/organizations", "organizations").await?;
         let locations = self.all(rep, "/v2/locations", "locations").await?;
         rep.log(
-            "info",
+            LogLevel::Info,
             &format!(
                 "NinjaOne: {} organisations, {} locations",
                 orgs.len(),
@@ -193,7 +200,10 @@ impl NinjaClient {
             .filter_map(|l| Some((l.get("id")?.as_i64()?, text(l, "name")?)))
             .collect();
         let devices = self.all(rep, "/v2/devices-detailed", "devices").await?;
-        rep.log("info", &format!("NinjaOne: {} devices", devices.len()));
+        rep.log(
+            LogLevel::Info,
+            &format!("NinjaOne: {} devices", devices.len()),
+        );
         Ok(devices
             .into_iter()
             .map(|d| device(d, &org_names, &loc_names))

@@ -7,6 +7,7 @@
 use super::{HttpPolicy, array, client, json, send, status_error, strings, text};
 use crate::config::ThreatLockerConfig;
 use crate::jobs::{JobError, Reporter};
+use app::model::history::LogLevel;
 use app::ssr::services::history::rules::{classify_threatlocker, threatlocker_os_type};
 use app::ssr::services::history::snapshots::SnapshotIn;
 use chrono::{DateTime, Utc};
@@ -158,7 +159,7 @@ impl ThreatLockerClient {
             })
             .collect();
         rep.log(
-            "info",
+            LogLevel::Info,
             &format!("ThreatLocker: {} child organisations", orgs.len()),
         );
         let rows = self.computers(rep).await?;
@@ -167,7 +168,7 @@ impl ThreatLockerClient {
             .filter(|r| r.get("isDeleted").and_then(Value::as_bool) == Some(true))
             .count();
         rep.log(
-            "info",
+            LogLevel::Info,
             &format!(
                 "ThreatLocker: {} computers ({} deleted ones left out)",
                 rows.len() - deleted,

@@ -4,11 +4,16 @@
 //! there are.
 
 use super::super::Ctx;
-use super::{api_date, count_where, marks, month_of, parse_date, query, site_label, site_names};
+use super::{api_date, month_of, parse_date, rows, site_label, site_names};
 use crate::error::AppError;
 use crate::model::history::*;
+use crate::ssr::entities::{Stored, daily_count, month_end_count, snapshot};
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Value,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One day's (or month-end's) counts, overall and per site.
@@ -24,13 +29,20 @@ pub struct Figures {
     pub by_class: BTreeMap<Classification, i64>,
 }
 
-fn add(t: &mut Totals, source: Source, class: &str, total: i64, spare: i64, billable: i64) {
+fn add(
+    t: &mut Totals,
+    source: Source,
+    class: Classification,
+    total: i64,
+    spare: i64,
+    billable: i64,
+) {
     t.total_devices += total;
     t.spare_devices += spare;
     t.billable_devices += billable;
     match class {
-        "server" => t.servers += total,
-        "workstation" => t.workstations += total,
+        Classification::Server => t.servers += total,
+        Classification::Workstation => t.workstations += total,
         _ => {}
     }
     match source {
@@ -45,45 +57,48 @@ async fn figures<C: ConnectionTrait>(
     filter: &str,
     values: Vec<Value>,
 ) -> Result<Figures, DbErr> {
-    let rows = query(
+    /// A rollup table's counts summed per site × source × classification.
+    #[derive(FromQueryResult)]
+    struct Sum {
+        site_id: Option<i64>,
+        source: Source,
+        classification: Classification,
+        total: i64,
+        spare: i64,
+        billable: i64,
+        uncovered: i64,
+        day: NaiveDate,
+    }
+    let sums: Vec<Sum> = rows(
         conn,
         &format!(
-            "SELECT site_id, source, classification, CAST(SUM(total) AS BIGINT), CAST(SUM(spare) AS BIGINT), \
-             CAST(SUM(billable) AS BIGINT), CAST(SUM(uncovered) AS BIGINT), MAX(count_date) \
+            "SELECT site_id, source, classification, CAST(SUM(total) AS BIGINT) AS total, \
+             CAST(SUM(spare) AS BIGINT) AS spare, CAST(SUM(billable) AS BIGINT) AS billable, \
+             CAST(SUM(uncovered) AS BIGINT) AS uncovered, MAX(count_date) AS day \
              FROM {table} WHERE {filter} GROUP BY site_id, source, classification"
         ),
         values,
     )
-    .await?;
+    .await
+    .map_err(|e| crate::ssr::entities::stored(table, e))?;
     let mut f = Figures::default();
-    for r in rows {
-        let site: Option<i64> = r.try_get_by_index(0)?;
-        let Some(source) = Source::parse(&r.try_get_by_index::<String>(1)?) else {
-            continue;
-        };
-        let class: String = r.try_get_by_index(2)?;
-        let total: i64 = r.try_get_by_index(3)?;
-        let spare: i64 = r.try_get_by_index(4)?;
-        let billable: i64 = r.try_get_by_index(5)?;
-        let uncovered: i64 = r.try_get_by_index(6)?;
-        let day: NaiveDate = r.try_get_by_index(7)?;
-        f.date = Some(f.date.map_or(day, |d: NaiveDate| d.max(day)));
+    for r in sums {
+        let (site, source, class) = (r.site_id, r.source, r.classification);
+        f.date = Some(f.date.map_or(r.day, |d: NaiveDate| Ord::max(d, r.day)));
         f.sources.insert(source);
-        if let Some(c) = Classification::parse(&class) {
-            *f.by_class.entry(c).or_default() += total;
-        }
-        add(&mut f.total, source, &class, total, spare, billable);
+        *f.by_class.entry(class).or_default() += r.total;
+        add(&mut f.total, source, class, r.total, r.spare, r.billable);
         add(
             f.by_site.entry(site).or_default(),
             source,
-            &class,
-            total,
-            spare,
-            billable,
+            class,
+            r.total,
+            r.spare,
+            r.billable,
         );
         let c = f.coverage.entry((site, source)).or_default();
-        c.0 += total;
-        c.1 += uncovered;
+        c.0 += r.total;
+        c.1 += r.uncovered;
     }
     Ok(f)
 }
@@ -95,32 +110,36 @@ pub async fn series<C: ConnectionTrait>(
     monthly: bool,
     from: NaiveDate,
 ) -> Result<Vec<(String, i64, i64)>, DbErr> {
+    /// Devices per source on one day (or month-end, labelled `YYYY-MM`).
+    #[derive(FromQueryResult)]
+    struct Point {
+        label: String,
+        source: Source,
+        total: i64,
+    }
     let (sql, values): (&str, Vec<Value>) = if monthly {
         (
-            "SELECT month, source, CAST(SUM(total) AS BIGINT) FROM month_end_counts WHERE month >= ? \
-             GROUP BY month, source ORDER BY month",
+            "SELECT month AS label, source, CAST(SUM(total) AS BIGINT) AS total FROM month_end_counts \
+             WHERE month >= ? GROUP BY month, source ORDER BY month",
             vec![month_of(from).into()],
         )
     } else {
         (
-            "SELECT count_date, source, CAST(SUM(total) AS BIGINT) FROM daily_counts WHERE count_date >= ? \
-             GROUP BY count_date, source ORDER BY count_date",
+            "SELECT CAST(count_date AS TEXT) AS label, source, CAST(SUM(total) AS BIGINT) AS total \
+             FROM daily_counts WHERE count_date >= ? GROUP BY count_date, source ORDER BY count_date",
             vec![from.into()],
         )
     };
+    let points: Vec<Point> = rows(conn, sql, values)
+        .await
+        .stored::<daily_count::Entity>()?;
     let mut out: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for r in query(conn, sql, values).await? {
-        let label = if monthly {
-            r.try_get_by_index::<String>(0)?
-        } else {
-            r.try_get_by_index::<NaiveDate>(0)?.to_string()
-        };
-        let n: i64 = r.try_get_by_index(2)?;
-        let e = out.entry(label).or_default();
-        match Source::parse(&r.try_get_by_index::<String>(1)?) {
-            Some(Source::Ninja) => e.0 += n,
-            Some(Source::Threatlocker) => e.1 += n,
-            None => {}
+    for p in points {
+        // PostgreSQL writes a date as text the same way (YYYY-MM-DD).
+        let e = out.entry(p.label).or_default();
+        match p.source {
+            Source::Ninja => e.0 += p.total,
+            Source::Threatlocker => e.1 += p.total,
         }
     }
     Ok(out.into_iter().map(|(k, (a, b))| (k, a, b)).collect())
@@ -128,11 +147,13 @@ pub async fn series<C: ConnectionTrait>(
 
 /// The latest collected day.
 pub async fn latest_date<C: ConnectionTrait>(conn: &C) -> Result<Option<NaiveDate>, DbErr> {
-    let rows = query(conn, "SELECT MAX(count_date) FROM daily_counts", vec![]).await?;
-    Ok(match rows.first() {
-        Some(r) => r.try_get_by_index::<Option<NaiveDate>>(0)?,
-        None => None,
-    })
+    Ok(daily_count::Entity::find()
+        .select_only()
+        .column_as(daily_count::Column::CountDate.max(), "day")
+        .into_tuple::<Option<NaiveDate>>()
+        .one(conn)
+        .await?
+        .flatten())
 }
 
 /// The figures of a collected day: its daily rollup, or for an older day the month-end it is.
@@ -160,16 +181,14 @@ pub async fn last_month_end<C: ConnectionTrait>(
     conn: &C,
     date: NaiveDate,
 ) -> Result<Figures, DbErr> {
-    let rows = query(
-        conn,
-        "SELECT MAX(month) FROM month_end_counts WHERE month < ?",
-        vec![month_of(date).into()],
-    )
-    .await?;
-    let month: Option<String> = match rows.first() {
-        Some(r) => r.try_get_by_index(0)?,
-        None => None,
-    };
+    let month: Option<String> = month_end_count::Entity::find()
+        .select_only()
+        .column_as(month_end_count::Column::Month.max(), "month")
+        .filter(month_end_count::Column::Month.lt(month_of(date)))
+        .into_tuple::<Option<String>>()
+        .one(conn)
+        .await?
+        .flatten();
     match month {
         Some(m) => figures(conn, "month_end_counts", "month = ?", vec![m.into()]).await,
         None => Ok(Figures::default()),
@@ -396,15 +415,26 @@ pub async fn coverage(ctx: &Ctx, date: Option<&str>) -> Result<CoverageDto, AppE
 
 /// The days that can be compared: every day with a daily rollup and every month-end.
 pub async fn dates(ctx: &Ctx) -> Result<Vec<String>, AppError> {
-    let rows = query(
-        &ctx.db.conn,
-        "SELECT count_date FROM daily_counts UNION SELECT count_date FROM month_end_counts ORDER BY 1 DESC",
-        vec![],
-    )
-    .await?;
-    rows.iter()
-        .map(|r| Ok(r.try_get_by_index::<NaiveDate>(0)?.to_string()))
-        .collect()
+    let mut days: BTreeSet<NaiveDate> = BTreeSet::new();
+    days.extend(
+        daily_count::Entity::find()
+            .select_only()
+            .column(daily_count::Column::CountDate)
+            .distinct()
+            .into_tuple::<NaiveDate>()
+            .all(&ctx.db.conn)
+            .await?,
+    );
+    days.extend(
+        month_end_count::Entity::find()
+            .select_only()
+            .column(month_end_count::Column::CountDate)
+            .distinct()
+            .into_tuple::<NaiveDate>()
+            .all(&ctx.db.conn)
+            .await?,
+    );
+    Ok(days.into_iter().rev().map(|d| d.to_string()).collect())
 }
 
 /// Filters of the snapshot device list.
@@ -511,47 +541,39 @@ impl DeviceFilter {
         Ok(f)
     }
 
-    fn condition(&self, date: NaiveDate) -> (String, Vec<Value>) {
-        let mut sql = "snapshot_date = ?".to_string();
-        let mut values: Vec<Value> = vec![date.into()];
+    /// The day's snapshots that pass the filters.
+    fn select(&self, date: NaiveDate) -> Select<snapshot::Entity> {
+        use snapshot::Column as S;
+        let mut q = snapshot::Entity::find().filter(S::SnapshotDate.eq(date));
         if let Some(s) = self.source {
-            sql.push_str(" AND source = ?");
-            values.push(s.as_str().into());
+            q = q.filter(S::Source.eq(s));
         }
         if let Some(c) = self.classification {
-            sql.push_str(" AND classification = ?");
-            values.push(c.as_str().into());
+            q = q.filter(S::Classification.eq(c));
         }
         match self.site_id {
-            Some(Some(s)) => {
-                sql.push_str(" AND site_id = ?");
-                values.push(s.into());
-            }
-            Some(None) => sql.push_str(" AND site_id IS NULL"),
+            Some(Some(s)) => q = q.filter(S::SiteId.eq(s)),
+            Some(None) => q = q.filter(S::SiteId.is_null()),
             None => {}
         }
         for (col, v) in [
-            ("is_spare", self.spare),
-            ("is_billable", self.billable),
-            ("covered", self.covered),
+            (S::IsSpare, self.spare),
+            (S::IsBillable, self.billable),
+            (S::Covered, self.covered),
         ] {
             if let Some(b) = v {
-                sql.push_str(&format!(" AND {col} = ?"));
-                values.push(b.into());
+                q = q.filter(col.eq(b));
             }
         }
-        if let Some(q) = &self.q {
-            let like = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-            sql.push_str(" AND search_text LIKE ?");
-            values.push(like.into());
+        if let Some(q_text) = &self.q {
+            let like = format!("%{}%", q_text.to_lowercase().replace(['%', '_'], ""));
+            q = q.filter(Expr::col(S::SearchText).like(like));
         }
-        (sql, values)
+        q.order_by_asc(S::SortName)
+            .order_by_asc(S::Source)
+            .order_by_asc(S::Id)
     }
 }
-
-const DEVICE_COLS: &str = "id, snapshot_date, source, external_id, hostname, display_name, site_id, org_name, \
-     location_name, node_class, classification, is_spare, is_billable, os_name, serial, mac_addresses, \
-     ip_addresses, last_contact, device_id, covered";
 
 fn split_list(s: Option<String>) -> Vec<String> {
     s.map(|s| {
@@ -579,86 +601,68 @@ pub async fn devices(ctx: &Ctx, f: &DeviceFilter) -> Result<SnapshotPage, AppErr
             results: vec![],
         });
     };
-    let (cond, values) = f.condition(date);
-    let ids_of = |rows: Vec<sea_orm::QueryResult>| -> Result<Vec<i64>, DbErr> {
-        rows.iter().map(|r| r.try_get_by_index(0)).collect()
-    };
-    let order = "ORDER BY sort_name, source, id";
+    let select = f.select(date);
+    let ids_only = || select.clone().select_only().column(snapshot::Column::Id);
     let (count, ids) = if f.q.is_some() {
         // A search reads every row of the day once: all matching ids in order, counted here.
-        let all = ids_of(
-            query(
-                conn,
-                &format!("SELECT id FROM snapshots WHERE {cond} {order}"),
-                values,
-            )
-            .await?,
-        )?;
+        let all: Vec<i64> = ids_only().into_tuple().all(conn).await?;
         let page = all
             .iter()
             .skip(f.offset as usize)
             .take(f.limit as usize)
             .copied()
             .collect();
-        (all.len() as i64, page)
+        (all.len() as u64, page)
     } else {
         // The list index counts and orders without reading rows: the page's ids first (no
         // rows read for the skipped ones), then their rows.
-        let count = count_where(conn, "snapshots", &cond, values.clone()).await?;
-        let mut page_values = values;
-        page_values.push((f.limit as i64).into());
-        page_values.push((f.offset as i64).into());
-        let sql = format!("SELECT id FROM snapshots WHERE {cond} {order} LIMIT ? OFFSET ?");
-        (count, ids_of(query(conn, &sql, page_values).await?)?)
+        let count = select.clone().count(conn).await?;
+        let page: Vec<i64> = ids_only()
+            .limit(f.limit)
+            .offset(f.offset)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        (count, page)
     };
-    let mut rows = Vec::with_capacity(ids.len());
+    let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        rows.extend(
-            query(
-                conn,
-                &format!(
-                    "SELECT {DEVICE_COLS} FROM snapshots WHERE id IN ({})",
-                    marks(chunk.len())
-                ),
-                chunk.iter().map(|i| (*i).into()).collect(),
-            )
-            .await?,
+        found.extend(
+            snapshot::Entity::find()
+                .filter(snapshot::Column::Id.is_in(chunk.to_vec()))
+                .all(conn)
+                .await
+                .stored::<snapshot::Entity>()?,
         );
     }
     let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(n, i)| (*i, n)).collect();
-    rows.sort_by_key(|r| {
-        r.try_get_by_index::<i64>(0)
-            .ok()
-            .and_then(|i| position.get(&i).copied())
-    });
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let last: Option<chrono::DateTime<chrono::Utc>> = r.try_get_by_index(17)?;
-        out.push(SnapshotDto {
-            id: r.try_get_by_index(0)?,
-            date: r.try_get_by_index::<NaiveDate>(1)?.to_string(),
-            source: Source::parse(&r.try_get_by_index::<String>(2)?).unwrap_or(Source::Ninja),
-            external_id: r.try_get_by_index(3)?,
-            hostname: r.try_get_by_index(4)?,
-            display_name: r.try_get_by_index(5)?,
-            site_id: r.try_get_by_index(6)?,
+    found.sort_by_key(|m| position.get(&m.id).copied());
+    let mut out: Vec<SnapshotDto> = found
+        .into_iter()
+        .map(|m| SnapshotDto {
+            id: m.id,
+            date: m.snapshot_date.to_string(),
+            source: m.source,
+            external_id: m.external_id,
+            hostname: m.hostname,
+            display_name: m.display_name,
+            site_id: m.site_id,
             site_name: String::new(),
-            org_name: r.try_get_by_index(7)?,
-            location_name: r.try_get_by_index(8)?,
-            node_class: r.try_get_by_index(9)?,
-            classification: Classification::parse(&r.try_get_by_index::<String>(10)?)
-                .unwrap_or(Classification::Other),
-            is_spare: r.try_get_by_index(11)?,
-            is_billable: r.try_get_by_index(12)?,
-            os_name: r.try_get_by_index(13)?,
-            serial: r.try_get_by_index(14)?,
-            mac_addresses: split_list(r.try_get_by_index(15)?),
-            ip_addresses: split_list(r.try_get_by_index(16)?),
-            last_contact: last.map(super::super::fmt_time),
-            device_id: r.try_get_by_index(18)?,
-            covered: r.try_get_by_index(19)?,
-        });
-    }
+            org_name: m.org_name,
+            location_name: m.location_name,
+            node_class: m.node_class,
+            classification: m.classification,
+            is_spare: m.is_spare,
+            is_billable: m.is_billable,
+            os_name: m.os_name,
+            serial: m.serial,
+            mac_addresses: split_list(m.mac_addresses),
+            ip_addresses: split_list(m.ip_addresses),
+            last_contact: m.last_contact.map(super::super::fmt_time),
+            device_id: m.device_id,
+            covered: m.covered,
+        })
+        .collect();
     let names = site_names(
         conn,
         out.iter()
@@ -669,7 +673,6 @@ pub async fn devices(ctx: &Ctx, f: &DeviceFilter) -> Result<SnapshotPage, AppErr
     for d in &mut out {
         d.site_name = site_label(d.site_id, &names);
     }
-    let count = count as u64;
     let next = (f.offset + f.limit < count)
         .then(|| format!("offset={}&limit={}", f.offset + f.limit, f.limit));
     let previous = (f.offset > 0).then(|| {
@@ -692,20 +695,19 @@ pub async fn devices(ctx: &Ctx, f: &DeviceFilter) -> Result<SnapshotPage, AppErr
 pub async fn last_seen(ctx: &Ctx, device_id: i64) -> Result<Vec<LastSeen>, AppError> {
     let mut out = vec![];
     for s in Source::ALL {
-        let rows = query(
-            &ctx.db.conn,
-            "SELECT snapshot_date, hostname, last_contact FROM snapshots WHERE device_id = ? AND source = ? \
-             ORDER BY snapshot_date DESC LIMIT 1",
-            vec![device_id.into(), s.as_str().into()],
-        )
-        .await?;
-        if let Some(r) = rows.first() {
-            let last: Option<chrono::DateTime<chrono::Utc>> = r.try_get_by_index(2)?;
+        let seen = snapshot::Entity::find()
+            .filter(snapshot::Column::DeviceId.eq(device_id))
+            .filter(snapshot::Column::Source.eq(s))
+            .order_by_desc(snapshot::Column::SnapshotDate)
+            .one(&ctx.db.conn)
+            .await
+            .stored::<snapshot::Entity>()?;
+        if let Some(m) = seen {
             out.push(LastSeen {
                 source: s,
-                date: r.try_get_by_index::<NaiveDate>(0)?.to_string(),
-                hostname: r.try_get_by_index(1)?,
-                last_contact: last.map(super::super::fmt_time),
+                date: m.snapshot_date.to_string(),
+                hostname: m.hostname,
+                last_contact: m.last_contact.map(super::super::fmt_time),
             });
         }
     }

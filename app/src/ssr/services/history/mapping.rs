@@ -7,18 +7,23 @@
 use super::super::changelog::{self, Action, Change};
 use super::super::{Ctx, now};
 use super::rules::normalize_site_name;
-use super::{exec, marks, query, rollup, site_label, site_names};
+use super::{rollup, rows, site_label, site_names};
 use crate::error::AppError;
-use crate::model::history::{SiteMappingDto, Source};
+use crate::model::history::{MappingMethod, SiteMappingDto, Source};
+use crate::ssr::entities::{Stored, site_mapping, snapshot};
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Clone, Debug)]
 struct Entry {
     id: i64,
     site_id: Option<i64>,
-    method: Option<String>,
+    method: Option<MappingMethod>,
 }
 
 /// Source name → site, for one source.
@@ -32,7 +37,7 @@ impl Resolver {
     pub fn site(&self, org: &str, location: &str) -> Option<i64> {
         if !location.is_empty()
             && let Some(e) = self.rows.get(&(org.to_string(), location.to_string()))
-            && e.method.as_deref() == Some("manual")
+            && e.method == Some(MappingMethod::Manual)
         {
             return e.site_id;
         }
@@ -48,32 +53,34 @@ impl Resolver {
 
 /// Sites by normalised name; names two sites share are left out (no guessing).
 async fn site_index<C: ConnectionTrait>(conn: &C) -> Result<HashMap<String, Option<i64>>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Site {
+        id: i64,
+        name: String,
+    }
     let mut idx: HashMap<String, Option<i64>> = HashMap::new();
-    for r in query(conn, "SELECT id, name FROM sites", vec![]).await? {
-        let id: i64 = r.try_get_by_index(0)?;
-        let name: String = r.try_get_by_index(1)?;
-        idx.entry(normalize_site_name(&name))
+    for site in rows::<Site, _>(conn, "SELECT id, name FROM sites", vec![]).await? {
+        idx.entry(normalize_site_name(&site.name))
             .and_modify(|e| *e = None)
-            .or_insert(Some(id));
+            .or_insert(Some(site.id));
     }
     Ok(idx)
 }
 
 async fn load<C: ConnectionTrait>(conn: &C, source: Source) -> Result<Resolver, DbErr> {
     let mut r = Resolver::default();
-    for row in query(
-        conn,
-        "SELECT id, org_name, location_name, site_id, method FROM site_mappings WHERE source = ?",
-        vec![source.as_str().into()],
-    )
-    .await?
-    {
+    let found = site_mapping::Entity::find()
+        .filter(site_mapping::Column::Source.eq(source))
+        .all(conn)
+        .await
+        .stored::<site_mapping::Entity>()?;
+    for m in found {
         r.rows.insert(
-            (row.try_get_by_index(1)?, row.try_get_by_index(2)?),
+            (m.org_name, m.location_name),
             Entry {
-                id: row.try_get_by_index(0)?,
-                site_id: row.try_get_by_index(3)?,
-                method: row.try_get_by_index(4)?,
+                id: m.id,
+                site_id: m.site_id,
+                method: m.method,
             },
         );
     }
@@ -117,32 +124,44 @@ pub async fn register<C: ConnectionTrait>(
         let key = (org.clone(), loc.clone());
         match resolver.rows.get_mut(&key) {
             Some(e) => {
-                exec(
-                    conn,
-                    "UPDATE site_mappings SET device_count = CASE WHEN last_seen <= ? THEN ? ELSE device_count END, \
-                     last_seen = CASE WHEN last_seen < ? THEN ? ELSE last_seen END, \
-                     first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END WHERE id = ?",
-                    vec![
-                        date.into(),
-                        n.into(),
-                        date.into(),
-                        date.into(),
-                        date.into(),
-                        date.into(),
-                        e.id.into(),
-                    ],
-                )
-                .await?;
+                // The count of the latest day seen; the span of days seen.
+                use site_mapping::Column as M;
+                site_mapping::Entity::update_many()
+                    .col_expr(
+                        M::DeviceCount,
+                        Expr::case(Expr::col(M::LastSeen).lte(date), n)
+                            .finally(Expr::col(M::DeviceCount))
+                            .into(),
+                    )
+                    .col_expr(
+                        M::LastSeen,
+                        Expr::case(Expr::col(M::LastSeen).lt(date), date)
+                            .finally(Expr::col(M::LastSeen))
+                            .into(),
+                    )
+                    .col_expr(
+                        M::FirstSeen,
+                        Expr::case(Expr::col(M::FirstSeen).gt(date), date)
+                            .finally(Expr::col(M::FirstSeen))
+                            .into(),
+                    )
+                    .filter(M::Id.eq(e.id))
+                    .exec(conn)
+                    .await?;
                 // An unmapped organisation whose site has been created since maps now.
                 if e.method.is_none() && e.site_id.is_none() && auto.is_some() {
-                    exec(
-                        conn,
-                        "UPDATE site_mappings SET site_id = ?, method = 'auto', updated_at = ? WHERE id = ?",
-                        vec![auto.into(), t.into(), e.id.into()],
-                    )
-                    .await?;
+                    site_mapping::Entity::update_many()
+                        .col_expr(site_mapping::Column::SiteId, Expr::value(auto))
+                        .col_expr(
+                            site_mapping::Column::Method,
+                            Expr::value(MappingMethod::Auto),
+                        )
+                        .col_expr(site_mapping::Column::UpdatedAt, Expr::value(t))
+                        .filter(site_mapping::Column::Id.eq(e.id))
+                        .exec(conn)
+                        .await?;
                     e.site_id = auto;
-                    e.method = Some("auto".into());
+                    e.method = Some(MappingMethod::Auto);
                     changes.push(Change {
                         object_type: "site_mapping".into(),
                         object_id: e.id,
@@ -157,36 +176,33 @@ pub async fn register<C: ConnectionTrait>(
                 }
             }
             None => {
-                let method = auto.map(|_| "auto".to_string());
-                let rows = query(
-                    conn,
-                    "INSERT INTO site_mappings (source, org_name, location_name, site_id, method, device_count, \
-                     first_seen, last_seen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    vec![
-                        source.as_str().into(),
-                        org.clone().into(),
-                        loc.clone().into(),
-                        auto.into(),
-                        method.clone().into(),
-                        n.into(),
-                        date.into(),
-                        date.into(),
-                        t.into(),
-                        t.into(),
-                    ],
-                )
-                .await?;
-                let id: i64 = rows
-                    .first()
-                    .ok_or_else(|| DbErr::RecordNotInserted)?
-                    .try_get_by_index(0)?;
+                let method = auto.map(|_| MappingMethod::Auto);
+                let id = site_mapping::ActiveModel {
+                    source: Set(source),
+                    org_name: Set(org.clone()),
+                    location_name: Set(loc.clone()),
+                    site_id: Set(auto),
+                    method: Set(method),
+                    device_count: Set(n),
+                    first_seen: Set(date),
+                    last_seen: Set(date),
+                    created_at: Set(t),
+                    updated_at: Set(t),
+                    ..Default::default()
+                }
+                .insert(conn)
+                .await?
+                .id;
                 changes.push(Change {
                     object_type: "site_mapping".into(),
                     object_id: id,
                     repr: describe(source, &org, &loc),
                     action: Action::Create,
                     before: None,
-                    after: Some(serde_json::json!({"site_id": auto, "method": method}).to_string()),
+                    after: Some(
+                        serde_json::json!({"site_id": auto, "method": method.map(MappingMethod::as_str)})
+                            .to_string(),
+                    ),
                 });
                 resolver.rows.insert(
                     key,
@@ -206,16 +222,17 @@ pub async fn register<C: ConnectionTrait>(
 /// All names of one source (or every source), organisations first with their locations.
 pub async fn list(ctx: &Ctx, source: Option<Source>) -> Result<Vec<SiteMappingDto>, AppError> {
     let conn = &ctx.db.conn;
-    let mut sql = "SELECT id, source, org_name, location_name, site_id, method, device_count, first_seen, last_seen \
-                   FROM site_mappings"
-        .to_string();
-    let mut values = vec![];
+    let mut q = site_mapping::Entity::find();
     if let Some(s) = source {
-        sql.push_str(" WHERE source = ?");
-        values.push(s.as_str().into());
+        q = q.filter(site_mapping::Column::Source.eq(s));
     }
-    sql.push_str(" ORDER BY source, lower(org_name), location_name");
-    let rows = query(conn, &sql, values).await?;
+    let found = q
+        .order_by_asc(site_mapping::Column::Source)
+        .order_by_asc(Func::lower(Expr::col(site_mapping::Column::OrgName)))
+        .order_by_asc(site_mapping::Column::LocationName)
+        .all(conn)
+        .await
+        .stored::<site_mapping::Entity>()?;
     let mut resolvers: HashMap<Source, Resolver> = HashMap::new();
     for s in Source::ALL {
         if source.is_none_or(|x| x == s) {
@@ -223,25 +240,22 @@ pub async fn list(ctx: &Ctx, source: Option<Source>) -> Result<Vec<SiteMappingDt
         }
     }
     let mut out = vec![];
-    for r in &rows {
-        let src = Source::parse(&r.try_get_by_index::<String>(1)?).unwrap_or(Source::Ninja);
-        let org: String = r.try_get_by_index(2)?;
-        let loc: String = r.try_get_by_index(3)?;
-        let first: NaiveDate = r.try_get_by_index(7)?;
-        let last: NaiveDate = r.try_get_by_index(8)?;
+    for m in found {
         out.push(SiteMappingDto {
-            id: r.try_get_by_index(0)?,
-            source: src,
-            effective_site_id: resolvers.get(&src).and_then(|x| x.site(&org, &loc)),
+            id: m.id,
+            source: m.source,
+            effective_site_id: resolvers
+                .get(&m.source)
+                .and_then(|x| x.site(&m.org_name, &m.location_name)),
             effective_site_name: String::new(),
-            org_name: org,
-            location_name: loc,
-            site_id: r.try_get_by_index(4)?,
+            org_name: m.org_name,
+            location_name: m.location_name,
+            site_id: m.site_id,
             site_name: None,
-            method: r.try_get_by_index(5)?,
-            device_count: r.try_get_by_index(6)?,
-            first_seen: first.to_string(),
-            last_seen: last.to_string(),
+            method: m.method,
+            device_count: m.device_count,
+            first_seen: m.first_seen.to_string(),
+            last_seen: m.last_seen.to_string(),
         });
     }
     let ids = out
@@ -264,13 +278,11 @@ pub async fn list(ctx: &Ctx, source: Option<Source>) -> Result<Vec<SiteMappingDt
 pub async fn set_new_site(ctx: &Ctx, id: i64, name: &str) -> Result<SiteMappingDto, AppError> {
     ctx.require_write("map source names to sites")?;
     // An unknown mapping creates no site.
-    if query(
-        &ctx.db.conn,
-        "SELECT id FROM site_mappings WHERE id = ?",
-        vec![id.into()],
-    )
-    .await?
-    .is_empty()
+    if site_mapping::Entity::find_by_id(id)
+        .one(&ctx.db.conn)
+        .await
+        .stored::<site_mapping::Entity>()?
+        .is_none()
     {
         return Err(AppError::NotFound(format!(
             "There is no site mapping #{id}."
@@ -293,31 +305,32 @@ pub async fn set(ctx: &Ctx, id: i64, site_id: Option<i64>) -> Result<SiteMapping
     ctx.require_write("map source names to sites")?;
     let w = ctx.db.writer().await;
     let txn = w.begin().await?;
-    let rows = query(
-        &txn,
-        "SELECT source, org_name, location_name, site_id, method FROM site_mappings WHERE id = ?",
-        vec![id.into()],
-    )
-    .await?;
-    let row = rows
-        .first()
+    let row = site_mapping::Entity::find_by_id(id)
+        .one(&txn)
+        .await
+        .stored::<site_mapping::Entity>()?
         .ok_or_else(|| AppError::NotFound(format!("There is no site mapping #{id}.")))?;
-    let source = Source::parse(&row.try_get_by_index::<String>(0)?)
-        .ok_or_else(|| AppError::Internal("A site mapping names an unknown source.".into()))?;
-    let org: String = row.try_get_by_index(1)?;
-    let loc: String = row.try_get_by_index(2)?;
-    let before_site: Option<i64> = row.try_get_by_index(3)?;
-    let before_method: Option<String> = row.try_get_by_index(4)?;
+    let source = row.source;
+    let org = row.org_name;
+    let loc = row.location_name;
+    let before_site = row.site_id;
+    let before_method = row.method;
     let (new_site, method) = match site_id {
         Some(s) => {
-            let exists = query(&txn, "SELECT id FROM sites WHERE id = ?", vec![s.into()]).await?;
+            #[derive(FromQueryResult)]
+            struct Site {
+                #[allow(dead_code)]
+                id: i64,
+            }
+            let exists: Vec<Site> =
+                rows(&txn, "SELECT id FROM sites WHERE id = ?", vec![s.into()]).await?;
             if exists.is_empty() {
                 return Err(AppError::field(
                     "site_id",
                     format!("There is no site #{s}."),
                 ));
             }
-            (Some(s), Some("manual".to_string()))
+            (Some(s), Some(MappingMethod::Manual))
         }
         None if loc.is_empty() => {
             let auto = site_index(&txn)
@@ -325,21 +338,17 @@ pub async fn set(ctx: &Ctx, id: i64, site_id: Option<i64>) -> Result<SiteMapping
                 .get(&normalize_site_name(&org))
                 .copied()
                 .flatten();
-            (auto, auto.map(|_| "auto".to_string()))
+            (auto, auto.map(|_| MappingMethod::Auto))
         }
         None => (None, None),
     };
-    exec(
-        &txn,
-        "UPDATE site_mappings SET site_id = ?, method = ?, updated_at = ? WHERE id = ?",
-        vec![
-            new_site.into(),
-            method.clone().into(),
-            now().into(),
-            id.into(),
-        ],
-    )
-    .await?;
+    site_mapping::Entity::update_many()
+        .col_expr(site_mapping::Column::SiteId, Expr::value(new_site))
+        .col_expr(site_mapping::Column::Method, Expr::value(method))
+        .col_expr(site_mapping::Column::UpdatedAt, Expr::value(now()))
+        .filter(site_mapping::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
     changelog::record(
         &txn,
         ctx,
@@ -349,9 +358,13 @@ pub async fn set(ctx: &Ctx, id: i64, site_id: Option<i64>) -> Result<SiteMapping
             repr: describe(source, &org, &loc),
             action: Action::Update,
             before: Some(
-                serde_json::json!({"site_id": before_site, "method": before_method}).to_string(),
+                serde_json::json!({"site_id": before_site, "method": before_method.map(MappingMethod::as_str)})
+                    .to_string(),
             ),
-            after: Some(serde_json::json!({"site_id": new_site, "method": method}).to_string()),
+            after: Some(
+                serde_json::json!({"site_id": new_site, "method": method.map(MappingMethod::as_str)})
+                    .to_string(),
+            ),
         }],
     )
     .await?;
@@ -373,44 +386,43 @@ pub async fn reattribute<C: ConnectionTrait>(
     org: &str,
 ) -> Result<(), DbErr> {
     let resolver = load(conn, source).await?;
-    let current = query(
-        conn,
-        "SELECT DISTINCT location_name, site_id FROM snapshots WHERE source = ? AND org_name = ?",
-        vec![source.as_str().into(), org.into()],
-    )
-    .await?;
+    let of_org = || {
+        snapshot::Entity::find()
+            .filter(snapshot::Column::Source.eq(source))
+            .filter(snapshot::Column::OrgName.eq(org))
+    };
+    let current: Vec<(String, Option<i64>)> = of_org()
+        .select_only()
+        .columns([snapshot::Column::LocationName, snapshot::Column::SiteId])
+        .distinct()
+        .into_tuple()
+        .all(conn)
+        .await?;
     let mut changed = 0;
-    for r in &current {
-        let loc: String = r.try_get_by_index(0)?;
-        let now_site: Option<i64> = r.try_get_by_index(1)?;
+    for (loc, now_site) in current {
         let site = resolver.site(org, &loc);
         if site == now_site {
             continue;
         }
-        changed += exec(
-            conn,
-            "UPDATE snapshots SET site_id = ? WHERE source = ? AND org_name = ? AND location_name = ?",
-            vec![
-                site.into(),
-                source.as_str().into(),
-                org.into(),
-                loc.clone().into(),
-            ],
-        )
-        .await?;
+        changed += snapshot::Entity::update_many()
+            .col_expr(snapshot::Column::SiteId, Expr::value(site))
+            .filter(snapshot::Column::Source.eq(source))
+            .filter(snapshot::Column::OrgName.eq(org))
+            .filter(snapshot::Column::LocationName.eq(loc))
+            .exec(conn)
+            .await?
+            .rows_affected;
     }
     if changed == 0 {
         return Ok(());
     }
-    let dates: Vec<NaiveDate> = query(
-        conn,
-        "SELECT DISTINCT snapshot_date FROM snapshots WHERE source = ? AND org_name = ?",
-        vec![source.as_str().into(), org.into()],
-    )
-    .await?
-    .iter()
-    .map(|r| r.try_get_by_index::<NaiveDate>(0))
-    .collect::<Result<_, _>>()?;
+    let dates: Vec<NaiveDate> = of_org()
+        .select_only()
+        .column(snapshot::Column::SnapshotDate)
+        .distinct()
+        .into_tuple()
+        .all(conn)
+        .await?;
     rollup::recount(conn, &dates).await
 }
 
@@ -420,18 +432,14 @@ pub async fn ids_by_org<C: ConnectionTrait>(
     source: Source,
     orgs: &[&str],
 ) -> Result<HashMap<String, i64>, DbErr> {
-    let mut values = vec![source.as_str().into()];
-    values.extend(orgs.iter().map(|o| (*o).into()));
-    let rows = query(
-        conn,
-        &format!(
-            "SELECT org_name, id FROM site_mappings WHERE source = ? AND location_name = '' AND org_name IN ({})",
-            marks(orgs.len())
-        ),
-        values,
-    )
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
-        .collect()
+    let found: Vec<(String, i64)> = site_mapping::Entity::find()
+        .select_only()
+        .columns([site_mapping::Column::OrgName, site_mapping::Column::Id])
+        .filter(site_mapping::Column::Source.eq(source))
+        .filter(site_mapping::Column::LocationName.eq(""))
+        .filter(site_mapping::Column::OrgName.is_in(orgs.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(found.into_iter().collect())
 }

@@ -12,34 +12,24 @@ pub mod snapshots;
 
 use super::statement;
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use std::collections::HashMap;
 
 /// The name shown for devices whose source name is not mapped to a site.
 pub const UNMAPPED: &str = "Unmapped";
 
-/// Run a raw `?`-placeholder query.
-pub async fn query<C: ConnectionTrait>(
+/// Run a hand-written `?`-placeholder query (aggregates the entities do not express) and read
+/// each row into `T` by column name.
+pub async fn rows<T: FromQueryResult, C: ConnectionTrait>(
     conn: &C,
     sql: &str,
     values: Vec<Value>,
-) -> Result<Vec<QueryResult>, DbErr> {
+) -> Result<Vec<T>, DbErr> {
     conn.query_all_raw(statement(conn.get_database_backend(), sql, values))
-        .await
-}
-
-/// `SELECT COUNT(*) FROM {table} WHERE {cond}`.
-pub async fn count_where<C: ConnectionTrait>(
-    conn: &C,
-    table: &str,
-    cond: &str,
-    values: Vec<Value>,
-) -> Result<i64, DbErr> {
-    let sql = format!("SELECT COUNT(*) FROM {table} WHERE {cond}");
-    match query(conn, &sql, values).await?.first() {
-        Some(r) => r.try_get_by_index(0),
-        None => Ok(0),
-    }
+        .await?
+        .iter()
+        .map(|r| T::from_query_result(r, ""))
+        .collect()
 }
 
 /// Run a raw `?`-placeholder statement; the number of rows it touched.
@@ -90,10 +80,15 @@ pub(crate) async fn site_names<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = i64>,
 ) -> Result<HashMap<i64, String>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Site {
+        id: i64,
+        name: String,
+    }
     let ids: Vec<i64> = ids.into_iter().collect();
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
-        let rows = query(
+        let found: Vec<Site> = rows(
             conn,
             &format!(
                 "SELECT id, name FROM sites WHERE id IN ({})",
@@ -102,12 +97,7 @@ pub(crate) async fn site_names<C: ConnectionTrait>(
             chunk.iter().map(|&i| i.into()).collect(),
         )
         .await?;
-        for r in rows {
-            out.insert(
-                r.try_get_by_index::<i64>(0)?,
-                r.try_get_by_index::<String>(1)?,
-            );
-        }
+        out.extend(found.into_iter().map(|s| (s.id, s.name)));
     }
     for id in ids {
         out.entry(id)

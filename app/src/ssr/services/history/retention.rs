@@ -2,11 +2,13 @@
 //! month-end snapshots for a number of months (24), raw payloads for fewer days (14); older
 //! rows, rollups and finished job runs are purged.
 
-use super::super::Ctx;
-use super::{exec, month_of, query, settings};
+use super::super::{Ctx, jobs};
+use super::{month_of, settings};
 use crate::error::AppError;
+use crate::model::history::Source;
+use crate::ssr::entities::{Stored, daily_count, month_end_count, snapshot, snapshot_raw};
 use chrono::{Months, NaiveDate};
-use sea_orm::DbErr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -56,63 +58,57 @@ pub async fn run(ctx: &Ctx, today: NaiveDate) -> Result<RetentionSummary, AppErr
     let txn = w.begin().await?;
 
     // Each source's month-end days: its last collected day of each month.
-    let all = query(
-        &txn,
-        "SELECT DISTINCT source, snapshot_date FROM snapshots",
-        vec![],
-    )
-    .await?;
-    let mut last_of_month: BTreeMap<(String, String), NaiveDate> = BTreeMap::new();
-    let mut days: BTreeSet<(String, NaiveDate)> = BTreeSet::new();
-    for r in &all {
-        let source: String = r.try_get_by_index(0)?;
-        let d: NaiveDate = r.try_get_by_index(1)?;
-        let e = last_of_month
-            .entry((source.clone(), month_of(d)))
-            .or_insert(d);
+    let all: Vec<(Source, NaiveDate)> = snapshot::Entity::find()
+        .select_only()
+        .columns([snapshot::Column::Source, snapshot::Column::SnapshotDate])
+        .distinct()
+        .into_tuple()
+        .all(&txn)
+        .await
+        .stored::<snapshot::Entity>()?;
+    let mut last_of_month: BTreeMap<(Source, String), NaiveDate> = BTreeMap::new();
+    let mut days: BTreeSet<(Source, NaiveDate)> = BTreeSet::new();
+    for &(source, d) in &all {
+        let e = last_of_month.entry((source, month_of(d))).or_insert(d);
         *e = (*e).max(d);
         if d < daily_cutoff {
             days.insert((source, d));
         }
     }
     for (source, d) in days {
-        let month_end = last_of_month.get(&(source.clone(), month_of(d))) == Some(&d);
+        let month_end = last_of_month.get(&(source, month_of(d))) == Some(&d);
         if month_end && d >= month_cutoff {
             continue;
         }
-        s.snapshots_deleted += exec(
-            &txn,
-            "DELETE FROM snapshots WHERE source = ? AND snapshot_date = ?",
-            vec![source.clone().into(), d.into()],
-        )
-        .await?;
-        exec(
-            &txn,
-            "DELETE FROM snapshot_raw WHERE source = ? AND snapshot_date = ?",
-            vec![source.into(), d.into()],
-        )
-        .await?;
+        s.snapshots_deleted += snapshot::Entity::delete_many()
+            .filter(snapshot::Column::Source.eq(source))
+            .filter(snapshot::Column::SnapshotDate.eq(d))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        snapshot_raw::Entity::delete_many()
+            .filter(snapshot_raw::Column::Source.eq(source))
+            .filter(snapshot_raw::Column::SnapshotDate.eq(d))
+            .exec(&txn)
+            .await?;
     }
-    s.raw_payloads_cleared = exec(
-        &txn,
-        "DELETE FROM snapshot_raw WHERE snapshot_date < ?",
-        vec![raw_cutoff.into()],
-    )
-    .await?;
-    s.daily_counts_deleted = exec(
-        &txn,
-        "DELETE FROM daily_counts WHERE count_date < ?",
-        vec![daily_cutoff.into()],
-    )
-    .await?;
-    s.month_end_counts_deleted = exec(
-        &txn,
-        "DELETE FROM month_end_counts WHERE count_date < ?",
-        vec![month_cutoff.into()],
-    )
-    .await?;
+    s.raw_payloads_cleared = snapshot_raw::Entity::delete_many()
+        .filter(snapshot_raw::Column::SnapshotDate.lt(raw_cutoff))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    s.daily_counts_deleted = daily_count::Entity::delete_many()
+        .filter(daily_count::Column::CountDate.lt(daily_cutoff))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    s.month_end_counts_deleted = month_end_count::Entity::delete_many()
+        .filter(month_end_count::Column::CountDate.lt(month_cutoff))
+        .exec(&txn)
+        .await?
+        .rows_affected;
     let job_cutoff = chrono::Utc::now() - chrono::Duration::days(JOB_DAYS);
-    purge_jobs(&txn, job_cutoff, &mut s).await?;
+    s.job_runs_deleted = jobs::purge_finished(&txn, job_cutoff).await?;
     txn.commit().await?;
     if ctx.db.backend() == sea_orm::DbBackend::Sqlite {
         // Give the freed pages back (databases created before auto-vacuum keep them for
@@ -126,25 +122,4 @@ pub async fn run(ctx: &Ctx, today: NaiveDate) -> Result<RetentionSummary, AppErr
             .await?;
     }
     Ok(s)
-}
-
-async fn purge_jobs<C: sea_orm::ConnectionTrait>(
-    conn: &C,
-    before: chrono::DateTime<chrono::Utc>,
-    s: &mut RetentionSummary,
-) -> Result<(), DbErr> {
-    let finished = "SELECT id FROM job_runs WHERE finished_at < ? AND status IN ('succeeded', 'failed', 'cancelled')";
-    exec(
-        conn,
-        &format!("DELETE FROM job_logs WHERE job_id IN ({finished})"),
-        vec![before.into()],
-    )
-    .await?;
-    s.job_runs_deleted = exec(
-        conn,
-        &format!("DELETE FROM job_runs WHERE id IN ({finished})"),
-        vec![before.into()],
-    )
-    .await?;
-    Ok(())
 }

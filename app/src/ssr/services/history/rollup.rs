@@ -4,11 +4,16 @@
 //! twice changes nothing.
 
 use super::super::Ctx;
-use super::{exec, marks, month_bounds, month_of, query};
+use super::{exec, month_bounds, month_of, rows};
 use crate::error::AppError;
 use crate::model::history::Source;
+use crate::ssr::entities::{Stored, daily_count, month_end_count, snapshot};
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 const AGGREGATE: &str = "SELECT snapshot_date, site_id, source, classification, COUNT(*), \
@@ -18,76 +23,69 @@ const GROUP: &str = "GROUP BY snapshot_date, site_id, source, classification";
 const TARGET: &str =
     "count_date, site_id, source, classification, total, spare, billable, uncovered";
 
-/// Mark each snapshot of the day that the other source also saw (same serial or host name).
-/// When one source has no snapshots that day nothing is covered, and the dashboard says so.
+/// Mark each snapshot of the day that another source also saw (same serial or host name).
+/// When only one source has snapshots that day nothing is covered, and the dashboard says so.
 async fn coverage<C: ConnectionTrait>(conn: &C, date: NaiveDate) -> Result<(), DbErr> {
-    let rows = query(
-        conn,
-        "SELECT id, source, match_serial, match_host FROM snapshots WHERE snapshot_date = ?",
-        vec![date.into()],
-    )
-    .await?;
-    let mut keys: HashMap<&'static str, (HashSet<String>, HashSet<String>)> = HashMap::new();
-    let mut all = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id: i64 = r.try_get_by_index(0)?;
-        let source = match Source::parse(&r.try_get_by_index::<String>(1)?) {
-            Some(s) => s,
-            None => continue,
-        };
-        let serial: Option<String> = r.try_get_by_index(2)?;
-        let host: Option<String> = r.try_get_by_index(3)?;
-        let k = keys.entry(source.as_str()).or_default();
-        if let Some(s) = &serial {
-            k.0.insert(s.clone());
+    let day: Vec<(i64, Source, Option<String>, Option<String>)> = snapshot::Entity::find()
+        .select_only()
+        .columns([
+            snapshot::Column::Id,
+            snapshot::Column::Source,
+            snapshot::Column::MatchSerial,
+            snapshot::Column::MatchHost,
+        ])
+        .filter(snapshot::Column::SnapshotDate.eq(date))
+        .into_tuple()
+        .all(conn)
+        .await
+        .stored::<snapshot::Entity>()?;
+    // Each source's serials and host names that day.
+    let mut keys: HashMap<Source, (HashSet<&str>, HashSet<&str>)> = HashMap::new();
+    for (_, source, serial, host) in &day {
+        let k = keys.entry(*source).or_default();
+        if let Some(s) = serial {
+            k.0.insert(s);
         }
-        if let Some(h) = &host {
-            k.1.insert(h.clone());
+        if let Some(h) = host {
+            k.1.insert(h);
         }
-        all.push((id, source, serial, host));
     }
-    exec(
-        conn,
-        "UPDATE snapshots SET covered = ? WHERE snapshot_date = ? AND covered = ?",
-        vec![false.into(), date.into(), true.into()],
-    )
-    .await?;
+    snapshot::Entity::update_many()
+        .col_expr(snapshot::Column::Covered, Expr::value(false))
+        .filter(snapshot::Column::SnapshotDate.eq(date))
+        .filter(snapshot::Column::Covered.eq(true))
+        .exec(conn)
+        .await?;
     if keys.len() < 2 {
         return Ok(());
     }
-    let covered: Vec<i64> = all
+    let covered: Vec<i64> = day
         .iter()
         .filter(|(_, source, serial, host)| {
-            let other = &keys[source.other().as_str()];
-            serial.as_ref().is_some_and(|s| other.0.contains(s))
-                || host.as_ref().is_some_and(|h| other.1.contains(h))
+            keys.iter().any(|(other, (serials, hosts))| {
+                other != source
+                    && (serial.as_deref().is_some_and(|s| serials.contains(s))
+                        || host.as_deref().is_some_and(|h| hosts.contains(h)))
+            })
         })
         .map(|(id, ..)| *id)
         .collect();
     for chunk in covered.chunks(900) {
-        let mut values = vec![true.into()];
-        values.extend(chunk.iter().map(|&i| i.into()));
-        exec(
-            conn,
-            &format!(
-                "UPDATE snapshots SET covered = ? WHERE id IN ({})",
-                marks(chunk.len())
-            ),
-            values,
-        )
-        .await?;
+        snapshot::Entity::update_many()
+            .col_expr(snapshot::Column::Covered, Expr::value(true))
+            .filter(snapshot::Column::Id.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?;
     }
     Ok(())
 }
 
 /// Recompute the day's rollup rows.
 async fn count_day<C: ConnectionTrait>(conn: &C, date: NaiveDate) -> Result<(), DbErr> {
-    exec(
-        conn,
-        "DELETE FROM daily_counts WHERE count_date = ?",
-        vec![date.into()],
-    )
-    .await?;
+    daily_count::Entity::delete_many()
+        .filter(daily_count::Column::CountDate.eq(date))
+        .exec(conn)
+        .await?;
     exec(
         conn,
         &format!(
@@ -103,28 +101,32 @@ async fn count_day<C: ConnectionTrait>(conn: &C, date: NaiveDate) -> Result<(), 
 async fn count_month<C: ConnectionTrait>(conn: &C, any_day: NaiveDate) -> Result<(), DbErr> {
     let (first, last) = month_bounds(any_day);
     let month = month_of(any_day);
-    exec(
+    month_end_count::Entity::delete_many()
+        .filter(month_end_count::Column::Month.eq(month.clone()))
+        .exec(conn)
+        .await?;
+    // Each source's last collected day of the month.
+    #[derive(FromQueryResult)]
+    struct End {
+        source: Source,
+        day: NaiveDate,
+    }
+    let ends: Vec<End> = rows(
         conn,
-        "DELETE FROM month_end_counts WHERE month = ?",
-        vec![month.clone().into()],
-    )
-    .await?;
-    let ends = query(
-        conn,
-        "SELECT source, MAX(snapshot_date) FROM snapshots WHERE snapshot_date >= ? AND snapshot_date <= ? GROUP BY source",
+        "SELECT source, MAX(snapshot_date) AS day FROM snapshots \
+         WHERE snapshot_date >= ? AND snapshot_date <= ? GROUP BY source",
         vec![first.into(), last.into()],
     )
-    .await?;
-    for r in ends {
-        let source: String = r.try_get_by_index(0)?;
-        let day: NaiveDate = r.try_get_by_index(1)?;
+    .await
+    .stored::<snapshot::Entity>()?;
+    for End { source, day } in ends {
         exec(
             conn,
             &format!(
                 "INSERT INTO month_end_counts ({TARGET}, month) {AGGREGATE}, ? FROM snapshots \
                  WHERE snapshot_date = ? AND source = ? {GROUP}"
             ),
-            vec![month.clone().into(), day.into(), source.into()],
+            vec![month.clone().into(), day.into(), source.as_str().into()],
         )
         .await?;
     }
@@ -141,12 +143,15 @@ pub async fn rollup_date<C: ConnectionTrait>(conn: &C, date: NaiveDate) -> Resul
 /// Recount days whose snapshots moved to another site: their daily rows (where still kept)
 /// and their months.
 pub async fn recount<C: ConnectionTrait>(conn: &C, dates: &[NaiveDate]) -> Result<(), DbErr> {
-    let kept: HashSet<NaiveDate> =
-        query(conn, "SELECT DISTINCT count_date FROM daily_counts", vec![])
-            .await?
-            .iter()
-            .map(|r| r.try_get_by_index::<NaiveDate>(0))
-            .collect::<Result<_, _>>()?;
+    let kept: HashSet<NaiveDate> = daily_count::Entity::find()
+        .select_only()
+        .column(daily_count::Column::CountDate)
+        .distinct()
+        .into_tuple()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
     let mut months = BTreeSet::new();
     for &d in dates {
         if kept.contains(&d) {
@@ -166,22 +171,18 @@ pub async fn collected_dates<C: ConnectionTrait>(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<Vec<NaiveDate>, DbErr> {
-    let mut sql = "SELECT DISTINCT snapshot_date FROM snapshots WHERE 1 = 1".to_string();
-    let mut values = vec![];
+    let mut q = snapshot::Entity::find()
+        .select_only()
+        .column(snapshot::Column::SnapshotDate)
+        .distinct()
+        .order_by_asc(snapshot::Column::SnapshotDate);
     if let Some(f) = from {
-        sql.push_str(" AND snapshot_date >= ?");
-        values.push(f.into());
+        q = q.filter(snapshot::Column::SnapshotDate.gte(f));
     }
     if let Some(t) = to {
-        sql.push_str(" AND snapshot_date <= ?");
-        values.push(t.into());
+        q = q.filter(snapshot::Column::SnapshotDate.lte(t));
     }
-    sql.push_str(" ORDER BY snapshot_date");
-    query(conn, &sql, values)
-        .await?
-        .iter()
-        .map(|r| r.try_get_by_index::<NaiveDate>(0))
-        .collect()
+    q.into_tuple().all(conn).await
 }
 
 /// Roll up every collected day in a range, one transaction per day; `progress(done, total)`

@@ -2,26 +2,25 @@
 
 use super::super::changelog::{self, Action, Change};
 use super::super::{Ctx, now};
-use super::{exec, query};
 use crate::error::AppError;
-use sea_orm::{ConnectionTrait, DbErr};
+use crate::ssr::entities::setting;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
 pub use crate::model::history::HistorySettings;
 
 const KEY: &str = "history";
 
+/// The stored settings, or the defaults when none were saved. Settings that no longer parse
+/// (a damaged row) are an error, not silently the defaults.
 pub async fn load<C: ConnectionTrait>(conn: &C) -> Result<HistorySettings, DbErr> {
-    let rows = query(
-        conn,
-        "SELECT value FROM settings WHERE key = ?",
-        vec![KEY.into()],
-    )
-    .await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.try_get_by_index::<Option<String>>(0).ok().flatten())
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default())
+    let row = setting::Entity::find_by_id(KEY.to_string())
+        .one(conn)
+        .await?;
+    match row.and_then(|r| r.value) {
+        None => Ok(HistorySettings::default()),
+        Some(v) => serde_json::from_str(&v)
+            .map_err(|e| DbErr::Json(format!("settings.value of '{KEY}' does not parse: {e}"))),
+    }
 }
 
 /// Check and save the settings (admin only); recorded in the change log.
@@ -71,12 +70,15 @@ pub async fn save(ctx: &Ctx, new: HistorySettings) -> Result<HistorySettings, Ap
     let txn = w.begin().await?;
     let old = load(&txn).await?;
     let value = serde_json::to_string(&new).expect("settings serialise");
-    exec(&txn, "DELETE FROM settings WHERE key = ?", vec![KEY.into()]).await?;
-    exec(
-        &txn,
-        "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
-        vec![KEY.into(), value.clone().into(), now().into()],
-    )
+    setting::Entity::delete_by_id(KEY.to_string())
+        .exec(&txn)
+        .await?;
+    setting::Entity::insert(setting::ActiveModel {
+        key: Set(KEY.into()),
+        value: Set(Some(value.clone())),
+        updated_at: Set(now()),
+    })
+    .exec_without_returning(&txn)
     .await?;
     changelog::record(
         &txn,

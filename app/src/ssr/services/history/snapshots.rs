@@ -5,12 +5,14 @@
 use super::super::Ctx;
 use super::mapping::{self, Resolver};
 use super::rules::{SpareRules, normalize_hostname, normalize_serial};
-use super::{exec, query, rollup, settings};
+use super::{rollup, rows, settings};
 use crate::error::AppError;
 use crate::model::history::{Classification, Source};
+use crate::ssr::entities::{snapshot, snapshot_raw};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Query;
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -45,32 +47,6 @@ pub struct WriteSummary {
     pub unmapped_devices: usize,
     pub matched_census_devices: usize,
 }
-
-const COLS: [&str; 23] = [
-    "snapshot_date",
-    "source",
-    "external_id",
-    "hostname",
-    "display_name",
-    "site_id",
-    "org_name",
-    "location_name",
-    "node_class",
-    "classification",
-    "is_spare",
-    "is_billable",
-    "os_name",
-    "serial",
-    "mac_addresses",
-    "ip_addresses",
-    "last_contact",
-    "match_host",
-    "match_serial",
-    "device_id",
-    "covered",
-    "sort_name",
-    "search_text",
-];
 
 /// What the device list sorts by: the host name as shown, lower-cased.
 fn sort_name(it: &SnapshotIn) -> String {
@@ -108,22 +84,24 @@ impl DeviceMatcher {
             by_serial: HashMap::new(),
             by_host: HashMap::new(),
         };
-        for r in query(
+        #[derive(FromQueryResult)]
+        struct Device {
+            id: i64,
+            serial: Option<String>,
+            name: String,
+        }
+        let devices: Vec<Device> = rows(
             conn,
             "SELECT id, serial, name FROM devices ORDER BY id",
             vec![],
         )
-        .await?
-        {
-            let id: i64 = r.try_get_by_index(0)?;
-            if let Some(s) = r
-                .try_get_by_index::<Option<String>>(1)?
-                .and_then(|s| normalize_serial(&s))
-            {
-                m.by_serial.entry(s).or_insert(id);
+        .await?;
+        for d in devices {
+            if let Some(s) = d.serial.as_deref().and_then(normalize_serial) {
+                m.by_serial.entry(s).or_insert(d.id);
             }
-            if let Some(h) = normalize_hostname(&r.try_get_by_index::<String>(2)?) {
-                m.by_host.entry(h).or_insert(id);
+            if let Some(h) = normalize_hostname(&d.name) {
+                m.by_host.entry(h).or_insert(d.id);
             }
         }
         Ok(m)
@@ -182,14 +160,16 @@ pub async fn write_day(
         .collect();
     let resolver: Resolver = mapping::register(&txn, ctx, source, date, &names).await?;
 
-    for table in ["snapshots", "snapshot_raw"] {
-        exec(
-            &txn,
-            &format!("DELETE FROM {table} WHERE snapshot_date = ? AND source = ?"),
-            vec![date.into(), source.as_str().into()],
-        )
+    snapshot::Entity::delete_many()
+        .filter(snapshot::Column::SnapshotDate.eq(date))
+        .filter(snapshot::Column::Source.eq(source))
+        .exec(&txn)
         .await?;
-    }
+    snapshot_raw::Entity::delete_many()
+        .filter(snapshot_raw::Column::SnapshotDate.eq(date))
+        .filter(snapshot_raw::Column::Source.eq(source))
+        .exec(&txn)
+        .await?;
     let mut summary = WriteSummary {
         date: date.to_string(),
         source: source.as_str().into(),
@@ -198,11 +178,8 @@ pub async fn write_day(
         ..Default::default()
     };
     for (chunk, blobs) in items.chunks(400).zip(blobs.chunks(400)) {
-        let mut ins = Query::insert();
-        ins.into_table("snapshots").columns(COLS);
-        let mut raws = Query::insert();
-        raws.into_table("snapshot_raw")
-            .columns(["snapshot_date", "source", "external_id", "raw"]);
+        let mut snaps = Vec::with_capacity(chunk.len());
+        let mut raws = Vec::with_capacity(chunk.len());
         for (it, blob) in chunk.iter().zip(blobs) {
             let site = resolver.site(&it.org_name, &it.location_name);
             let spare = spare_rules.is_spare(
@@ -220,42 +197,45 @@ pub async fn write_day(
             summary.spare += spare as usize;
             summary.unmapped_devices += site.is_none() as usize;
             summary.matched_census_devices += device.is_some() as usize;
-            let values: Vec<Value> = vec![
-                date.into(),
-                source.as_str().into(),
-                it.external_id.clone().into(),
-                it.hostname.clone().into(),
-                it.display_name.clone().into(),
-                site.into(),
-                it.org_name.clone().into(),
-                it.location_name.clone().into(),
-                it.node_class.clone().into(),
-                it.classification.as_str().into(),
-                spare.into(),
-                (!spare).into(),
-                it.os_name.clone().into(),
-                it.serial.clone().into(),
-                it.mac_addresses.join(",").into(),
-                it.ip_addresses.join(",").into(),
-                it.last_contact.into(),
-                host.into(),
-                serial.into(),
-                device.into(),
-                false.into(),
-                sort_name(it).into(),
-                search_text(it).into(),
-            ];
-            ins.values_panic(values.into_iter().map(Into::into));
-            let raw: Vec<Value> = vec![
-                date.into(),
-                source.as_str().into(),
-                it.external_id.clone().into(),
-                blob.clone().into(),
-            ];
-            raws.values_panic(raw.into_iter().map(Into::into));
+            snaps.push(snapshot::ActiveModel {
+                snapshot_date: Set(date),
+                source: Set(source),
+                external_id: Set(it.external_id.clone()),
+                hostname: Set(it.hostname.clone()),
+                display_name: Set(it.display_name.clone()),
+                site_id: Set(site),
+                org_name: Set(it.org_name.clone()),
+                location_name: Set(it.location_name.clone()),
+                node_class: Set(it.node_class.clone()),
+                classification: Set(it.classification),
+                is_spare: Set(spare),
+                is_billable: Set(!spare),
+                os_name: Set(it.os_name.clone()),
+                serial: Set(it.serial.clone()),
+                mac_addresses: Set(Some(it.mac_addresses.join(","))),
+                ip_addresses: Set(Some(it.ip_addresses.join(","))),
+                last_contact: Set(it.last_contact),
+                match_host: Set(host),
+                match_serial: Set(serial),
+                device_id: Set(device),
+                covered: Set(false),
+                sort_name: Set(Some(sort_name(it))),
+                search_text: Set(Some(search_text(it))),
+                ..Default::default()
+            });
+            raws.push(snapshot_raw::ActiveModel {
+                snapshot_date: Set(date),
+                source: Set(source),
+                external_id: Set(it.external_id.clone()),
+                raw: Set(blob.clone()),
+            });
         }
-        txn.execute(&ins).await?;
-        txn.execute(&raws).await?;
+        snapshot::Entity::insert_many(snaps)
+            .exec_without_returning(&txn)
+            .await?;
+        snapshot_raw::Entity::insert_many(raws)
+            .exec_without_returning(&txn)
+            .await?;
     }
     rollup::rollup_date(&txn, date).await?;
     txn.commit().await?;
