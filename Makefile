@@ -18,7 +18,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 WASM_LIMIT    := 1500000
 export CENSUS_SITE_ROOT ?= $(SITE_ROOT)
 
-.PHONY: help deps deps-test build run test fmt-check clippy unit-test wasm-size e2e bench clean
+.PHONY: help deps deps-test build run test fmt-check clippy unit-test wasm-size e2e bench clean entities
 
 help:
 	@echo "make run    build and start Census on SQLite at http://127.0.0.1:3000"
@@ -57,6 +57,10 @@ fmt-check:
 clippy:
 	cargo clippy -p app --features app/ssr,app/testing -p server -p migration --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+## The inventory's SeaORM entities, written from app/src/schema.rs (after describing a field).
+entities:
+	CENSUS_WRITE_ENTITIES=1 cargo test -p app --features app/ssr,app/testing --lib generated_entities_are_current
 
 unit-test:
 	cargo test -p app --features app/ssr,app/testing -p server -p migration

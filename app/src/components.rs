@@ -92,21 +92,55 @@ pub fn Badge(field: &'static Field, #[prop(into)] value: String) -> impl IntoVie
     view! { <span class=format!("badge {}", status_class(&value))>{label}</span> }
 }
 
-/// A field's value for display: references link to their object, choices show as badges.
+/// A field's value for display: references link to their object, choices show as badges,
+/// money with its currency, instants in UTC, colours as swatches, JSON pretty-printed.
 #[component]
 pub fn FieldValue(field: &'static Field, obj: ObjectDto) -> impl IntoView {
-    if let Some(k) = field.ref_kind() {
-        return match obj.refs.get(field.name) {
-            Some(r) => {
-                view! { <a href=format!("/{}/{}", k.res().slug, r.id)>{r.display.clone()}</a> }
-                    .into_any()
+    let none = || view! { <span class="muted">"—"</span> }.into_any();
+    match field.ty {
+        FieldType::Ref(k) => {
+            return match obj.refs.get(field.name) {
+                Some(r) => {
+                    view! { <a href=format!("/{}/{}", k.res().slug, r.id)>{r.display.clone()}</a> }
+                        .into_any()
+                }
+                None => none(),
+            };
+        }
+        FieldType::AnyRef { .. } => {
+            return match obj
+                .refs
+                .get(field.name)
+                .and_then(|r| r.kind.map(|k| (k, r)))
+            {
+                Some((k, r)) => view! {
+                    <span class="muted">{crate::schema::capitalize(k.res().singular)} " "</span>
+                    <a href=format!("/{}/{}", k.res().slug, r.id)>{r.display.clone()}</a>
+                }
+                .into_any(),
+                None => none(),
+            };
+        }
+        FieldType::RefSet { kind, .. } => {
+            let members = obj.sets.get(field.name).cloned().unwrap_or_default();
+            if members.is_empty() {
+                return none();
             }
-            None => view! { <span class="muted">"—"</span> }.into_any(),
-        };
+            return view! {
+                <span class="chips">
+                    {members
+                        .into_iter()
+                        .map(|r| view! { <a class="chip" href=format!("/{}/{}", kind.res().slug, r.id)>{r.display}</a> })
+                        .collect_view()}
+                </span>
+            }
+            .into_any();
+        }
+        _ => {}
     }
     let text = obj.text(field.name);
     if text.is_empty() {
-        return view! { <span class="muted">"—"</span> }.into_any();
+        return none();
     }
     match field.ty {
         FieldType::Choice(_) if field.name == "status" => {
@@ -120,11 +154,96 @@ pub fn FieldValue(field: &'static Field, obj: ObjectDto) -> impl IntoView {
                 .unwrap_or(text);
             view! { <span>{label}</span> }.into_any()
         }
+        FieldType::Bool => {
+            view! { <span>{if text == "true" { "Yes" } else { "No" }}</span> }.into_any()
+        }
+        FieldType::DateTime => {
+            view! { <time datetime=text.clone()>{instant_text(&text)}</time> }.into_any()
+        }
+        FieldType::Money { currency } => {
+            let code = obj.text(currency);
+            view! { <span class="num">{format!("{text} {code}").trim().to_string()}</span> }
+                .into_any()
+        }
+        FieldType::Decimal { .. } | FieldType::Int { .. } => {
+            view! { <span class="num">{text}</span> }.into_any()
+        }
+        FieldType::Colour => view! {
+            <span class="swatch" style=format!("background:#{text}") aria-hidden="true"></span>
+            <code>{format!("#{text}")}</code>
+        }
+        .into_any(),
+        FieldType::Json => {
+            let pretty = obj
+                .values
+                .get(field.name)
+                .and_then(|v| serde_json::to_string_pretty(v).ok())
+                .unwrap_or(text);
+            view! { <pre class="json">{pretty}</pre> }.into_any()
+        }
         FieldType::LongText => view! { <span class="pre">{text}</span> }.into_any(),
         FieldType::Ipv4 | FieldType::Ipv6 | FieldType::Mac => {
             view! { <code>{text}</code> }.into_any()
         }
         _ => view! { <span>{text}</span> }.into_any(),
+    }
+}
+
+/// `2026-11-30T14:05:00Z` as `2026-11-30 14:05 UTC`.
+pub fn instant_text(rfc3339: &str) -> String {
+    match rfc3339.strip_suffix('Z').and_then(|s| s.split_once('T')) {
+        Some((day, time)) => format!("{day} {} UTC", time.get(..5).unwrap_or(time)),
+        None => rfc3339.to_string(),
+    }
+}
+
+/// What a form input shows for a field of a stored object: a set as its ids joined by commas,
+/// JSON pretty-printed, an instant as a `datetime-local` value (UTC), an any-type reference
+/// as `type:id`.
+pub fn form_text(field: &Field, obj: &ObjectDto) -> String {
+    match field.ty {
+        FieldType::RefSet { .. } => obj
+            .values
+            .get(field.name)
+            .and_then(|v| v.as_array())
+            .map(|ids| {
+                ids.iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default(),
+        FieldType::Json => obj
+            .values
+            .get(field.name)
+            .filter(|v| !v.is_null())
+            .and_then(|v| serde_json::to_string_pretty(v).ok())
+            .unwrap_or_default(),
+        FieldType::DateTime => {
+            let t = obj.text(field.name);
+            t.strip_suffix('Z').map(str::to_string).unwrap_or(t)
+        }
+        FieldType::AnyRef { columns, .. } => {
+            let (t, id) = (obj.text(columns[0]), obj.text(columns[1]));
+            if t.is_empty() {
+                String::new()
+            } else {
+                format!("{t}:{id}")
+            }
+        }
+        _ => obj.text(field.name),
+    }
+}
+
+/// The submitted (or prefilled) text of a field from form keys: an any-type reference's two
+/// keys as `type:id`, anything else by its name.
+pub fn keyed_text(field: &Field, get: impl Fn(&str) -> Option<String>) -> Option<String> {
+    match field.ty {
+        FieldType::AnyRef { columns, .. } => {
+            let t = get(columns[0])?;
+            Some(format!("{t}:{}", get(columns[1]).unwrap_or_default()))
+        }
+        _ => get(field.name),
     }
 }
 
@@ -280,12 +399,14 @@ pub fn Pager(
 fn input_type(field: &Field) -> &'static str {
     match field.ty {
         FieldType::Int { .. } => "number",
+        FieldType::Date => "date",
+        FieldType::DateTime => "datetime-local",
         _ => "text",
     }
 }
 
-/// A labelled input for one schema field. `value` is the text to show; `options` are the
-/// choices of a reference field (`None`: too many, so an id is typed).
+/// A labelled input for one schema field. `value` is the text to show (see [`form_text`]);
+/// `options` are the choices of a reference or set field (`None`: too many, so ids are typed).
 #[component]
 pub fn FieldInput(
     field: &'static Field,
@@ -305,7 +426,11 @@ pub fn FieldInput(
     let name = name.unwrap_or_else(|| format!("values[{}]", field.name));
     let id = format!("f-{}", field.name);
     let required = field.required && !optional;
-    let has_err = errors.contains_key(field.name);
+    let error_keys: Vec<&'static str> = match field.ty {
+        FieldType::AnyRef { columns, .. } => columns.to_vec(),
+        _ => vec![field.name],
+    };
+    let has_err = error_keys.iter().any(|k| errors.contains_key(*k));
     let empty = empty_label.unwrap_or_else(|| "—".to_string());
     let input = match field.ty {
         FieldType::Choice(choices) => view! {
@@ -315,6 +440,15 @@ pub fn FieldInput(
                     .iter()
                     .map(|(v, l)| view! { <option value=*v selected=value == *v>{*l}</option> })
                     .collect_view()}
+            </select>
+        }
+        .into_any(),
+        FieldType::Bool => view! {
+            <select id=id.clone() name=name required=required aria-invalid=has_err.to_string()>
+                {(!required || value.is_empty())
+                    .then(|| view! { <option value="" selected=value.is_empty()>{empty.clone()}</option> })}
+                <option value="true" selected=value == "true">"Yes"</option>
+                <option value="false" selected=value == "false">"No"</option>
             </select>
         }
         .into_any(),
@@ -347,8 +481,79 @@ pub fn FieldInput(
             }
             .into_any(),
         },
-        FieldType::LongText => view! {
-            <textarea id=id.clone() name=name rows="4" aria-invalid=has_err.to_string()>{value}</textarea>
+        FieldType::AnyRef { kinds, columns, .. } => {
+            let (t, obj_id) = value.split_once(':').unwrap_or(("", ""));
+            let (t, obj_id) = (t.to_string(), obj_id.to_string());
+            view! {
+                <div class="any-ref">
+                    <select id=id.clone() name=format!("values[{}]", columns[0]) required=required
+                        aria-label=format!("{} (type)", field.label) aria-invalid=has_err.to_string()>
+                        <option value="" selected=t.is_empty()>{empty}</option>
+                        {kinds
+                            .iter()
+                            .map(|k| {
+                                let sel = t == k.as_str();
+                                view! { <option value=k.as_str() selected=sel>{crate::schema::capitalize(k.res().singular)}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    <input name=format!("values[{}]", columns[1]) type="number" min="1" value=obj_id
+                        required=required placeholder="id" aria-label=format!("{} (id)", field.label) />
+                </div>
+            }
+            .into_any()
+        }
+        FieldType::RefSet { kind, .. } => match options.filter(|o| !o.truncated) {
+            Some(o) => view! { <SetInput field name value options=o.options /> }.into_any(),
+            None => view! {
+                <input id=id.clone() name=name value=value
+                    placeholder=format!("{} ids, separated by commas", kind.res().singular)
+                    aria-invalid=has_err.to_string() />
+            }
+            .into_any(),
+        },
+        FieldType::LongText | FieldType::Json => view! {
+            <textarea id=id.clone() name=name rows=if matches!(field.ty, FieldType::Json) { "6" } else { "4" }
+                class:code=matches!(field.ty, FieldType::Json) aria-invalid=has_err.to_string()>{value}</textarea>
+        }
+        .into_any(),
+        FieldType::Colour => view! {
+            <input
+                id=id.clone()
+                name=name
+                type="color"
+                value=format!("#{}", if value.is_empty() { field.default.unwrap_or("9e9e9e") } else { value.as_str() })
+                required=required
+                aria-invalid=has_err.to_string()
+            />
+        }
+        .into_any(),
+        FieldType::Decimal { .. } | FieldType::Money { .. } => view! {
+            <input
+                id=id.clone()
+                name=name
+                type="text"
+                inputmode="decimal"
+                pattern="-?[0-9]+([.][0-9]+)?"
+                value=value
+                required=required
+                aria-invalid=has_err.to_string()
+            />
+        }
+        .into_any(),
+        FieldType::Currency => view! {
+            <input
+                id=id.clone()
+                name=name
+                type="text"
+                maxlength="3"
+                pattern="[A-Za-z]{3}"
+                autocapitalize="characters"
+                class="short"
+                value=value
+                required=required
+                aria-invalid=has_err.to_string()
+            />
         }
         .into_any(),
         _ => view! {
@@ -356,20 +561,74 @@ pub fn FieldInput(
                 id=id.clone()
                 name=name
                 type=input_type(field)
+                step=matches!(field.ty, FieldType::DateTime).then_some("1")
                 value=value
                 required=required
-                maxlength=(field.max_len > 0 && !field.is_int()).then(|| field.max_len.to_string())
+                maxlength=(field.max_len > 0 && !field.is_int() && matches!(field.ty, FieldType::Text | FieldType::Slug)).then(|| field.max_len.to_string())
                 aria-invalid=has_err.to_string()
             />
         }
         .into_any(),
     };
+    let utc = matches!(field.ty, FieldType::DateTime).then_some(" (UTC)");
     view! {
         <div class="field" class:has-error=has_err>
-            <label for=id>{field.label}{required.then_some(" *")}</label>
+            <label for=id>{field.label}{utc}{required.then_some(" *")}</label>
             {input}
             {(!field.help.is_empty()).then(|| view! { <small class="help">{field.help}</small> })}
-            <FieldErrorList errors name=field.name />
+            {error_keys.into_iter().map(|k| view! { <FieldErrorList errors=errors.clone() name=k /> }).collect_view()}
+        </div>
+    }
+}
+
+/// A set of references as a list of checkboxes with a search box that narrows it (without
+/// JavaScript the whole list shows). The hidden empty value marks the set as sent, so
+/// unticking everything clears it; each ticked member is sent as `values[<field>.<id>]`.
+#[component]
+fn SetInput(
+    field: &'static Field,
+    name: String,
+    value: String,
+    options: Vec<crate::model::RefDto>,
+) -> impl IntoView {
+    let chosen: Vec<String> = value
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let search = RwSignal::new(String::new());
+    let base = name.trim_end_matches(']').to_string();
+    view! {
+        <div class="set-input" id=format!("f-{}", field.name)>
+            <input type="hidden" name=name.clone() value="" />
+            <input
+                type="search"
+                class="set-search"
+                placeholder="Search"
+                aria-label=format!("Search {}", field.label.to_lowercase())
+                on:input=move |ev| search.set(event_target_value(&ev))
+            />
+            <div class="set-options" role="group" aria-label=field.label>
+                {options
+                    .into_iter()
+                    .map(|o| {
+                        let checked = chosen.contains(&o.id.to_string());
+                        let label = o.display.clone();
+                        let lower = label.to_lowercase();
+                        let hidden = move || {
+                            let q = search.get().to_lowercase();
+                            !q.is_empty() && !lower.contains(&q)
+                        };
+                        view! {
+                            <label class="set-option" class:hidden=hidden>
+                                <input type="checkbox" name=format!("{base}.{}]", o.id) value="on" checked=checked />
+                                " "
+                                {label}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </div>
         </div>
     }
 }

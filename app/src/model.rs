@@ -51,23 +51,29 @@ pub struct Me {
     pub role: Role,
 }
 
-/// A brief reference to another object.
+/// A brief reference to another object (its type too when a field can point at several).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RefDto {
     pub id: i64,
     pub display: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
 }
 
-/// One inventory object: its field values by name (references as ids) and the display names of
-/// what it refers to.
+/// One inventory object: its field values by the API's keys (references as ids, an any-type
+/// reference as `<name>_type` and `<name>_id`, a set as ids, decimals and dates as text) and
+/// the display names of what it refers to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ObjectDto {
     pub kind: Kind,
     pub id: i64,
     pub display: String,
     pub values: BTreeMap<String, Value>,
-    /// Reference field name (`site_id`) → the referenced object.
+    /// Reference field name (`site_id`, `assigned_object`) → the referenced object.
     pub refs: BTreeMap<String, RefDto>,
+    /// Set field name (`tag_ids`) → its members, in name order.
+    #[serde(default)]
+    pub sets: BTreeMap<String, Vec<RefDto>>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -96,6 +102,8 @@ pub struct ListPage {
 pub struct RelatedList {
     pub kind: Kind,
     pub field: String,
+    /// The list filter that shows them all (`site_id=3`).
+    pub filter: String,
     pub label: String,
     pub count: u64,
     pub rows: Vec<ObjectDto>,

@@ -1,7 +1,11 @@
-//! The inventory's object types described once, as data: fields, labels, choices, references,
-//! uniqueness and search. The service layer validates and queries from these descriptions, the
-//! REST API and its OpenAPI document are generated from them, and the generic UI components
-//! render list, filter, form and detail pages from them. Both the server and the browser use it.
+//! The inventory's object types described once, as data: fields with their kinds of value,
+//! labels, help, choices, defaults, references, uniqueness messages, search, list columns,
+//! filters and navigation group. The service layer validates and queries from these
+//! descriptions (through each type's SeaORM entity, `ssr::entities::inventory`, which a test
+//! keeps in agreement with them), the REST API, its OpenAPI document and CSV are generated from
+//! them, and the generic UI components render list, filter, form and detail pages from them.
+//! Both the server and the browser use it; rules beyond what data can say live in
+//! `ssr::services::rules`, one module per type.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,14 +23,20 @@ pub enum Kind {
     Device,
     Provider,
     Circuit,
+    Tag,
+    JournalEntry,
 }
 
 /// A value choice of a `Choice` field: stored value and label.
 pub type Choice = (&'static str, &'static str);
 
+/// The kind of value a field holds. Every kind works the same way in validation, filters,
+/// ordering, the REST API and its OpenAPI document, CSV, forms, detail pages and the change log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldType {
-    /// One line of text.
+    /// One line of text, at most `max_len` characters, no control characters. Matched ignoring
+    /// case (Unicode case folding, the same on SQLite and PostgreSQL) by uniqueness, exact
+    /// filters and search.
     Text,
     /// Multi-line text.
     LongText,
@@ -36,9 +46,50 @@ pub enum FieldType {
         min: i64,
         max: i64,
     },
+    /// `true` or `false`.
+    Bool,
+    /// A calendar day: `YYYY-MM-DD` on the wire.
+    Date,
+    /// An instant, stored in UTC: RFC 3339 on the wire (`2026-11-30T14:05:00Z`); input may carry
+    /// any offset, or none (UTC).
+    DateTime,
+    /// An exact decimal with at most `scale` digits after the point, from `min` to `max` (whole
+    /// units): a string on the wire (`"50.087451"`), numbers accepted on input. Stored as a whole
+    /// number of 10^-scale units, never as a float.
+    Decimal {
+        scale: u32,
+        min: i64,
+        max: i64,
+    },
+    /// An amount of money in the currency the field named `currency` holds (required with an
+    /// amount): exact, with at most the currency's minor-unit digits (ISO 4217: EUR 2, JPY 0,
+    /// KWD 3); a string on the wire. Stored in ten-thousandths.
+    Money {
+        currency: &'static str,
+    },
+    /// An ISO 4217 currency code (`EUR`), upper case.
+    Currency,
+    /// A JSON object.
+    Json,
+    /// A colour as six hex digits, `rrggbb` (lower case, no `#`; `#RRGGBB` accepted).
+    Colour,
     Choice(&'static [Choice]),
     /// A reference to another object (stored as `<name>_id`).
     Ref(Kind),
+    /// A reference to an object of one of several types: two columns, `<name>_type` (the type's
+    /// snake_case name) and `<name>_id`, named in `columns`. Deleting the target deletes this
+    /// object too when `cascade`, else the target's deletion is refused while this points at it.
+    AnyRef {
+        kinds: &'static [Kind],
+        cascade: bool,
+        columns: [&'static str; 2],
+    },
+    /// A set of references (`<name>` ends in `_ids`), kept in the join table `table` with the
+    /// columns `<owner>_id` and `<target>_id`. A target in a set cannot be deleted.
+    RefSet {
+        kind: Kind,
+        table: &'static str,
+    },
     Ipv4,
     Ipv6,
     Mac,
@@ -46,9 +97,24 @@ pub enum FieldType {
     TimeZone,
 }
 
+impl FieldType {
+    /// Kinds that can be filtered by range (`<name>__gte=`, `__lte`, `__gt`, `__lt`).
+    pub const fn ranged(&self) -> bool {
+        matches!(
+            self,
+            FieldType::Int { .. }
+                | FieldType::Date
+                | FieldType::DateTime
+                | FieldType::Decimal { .. }
+                | FieldType::Money { .. }
+        )
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Field {
-    /// Column and JSON name (`site_id` for a reference).
+    /// Column and JSON name (`site_id` for a reference, `tag_ids` for a set; the base name of
+    /// an any-type reference, whose columns are `<name>_type` and `<name>_id`).
     pub name: &'static str,
     pub label: &'static str,
     pub ty: FieldType,
@@ -59,6 +125,10 @@ pub struct Field {
     /// Shown as a list column by default.
     pub column: bool,
     pub help: &'static str,
+    /// What a new object gets when the field is left out (forms start with it too).
+    pub default: Option<&'static str>,
+    /// Computed on read by the type's rules; never stored or written.
+    pub computed: bool,
 }
 
 impl Field {
@@ -71,17 +141,51 @@ impl Field {
             _ => None,
         }
     }
+    /// Stored as a whole number (numbers, references, decimals in their units).
     pub const fn is_int(&self) -> bool {
-        matches!(self.ty, FieldType::Int { .. } | FieldType::Ref(_))
+        matches!(
+            self.ty,
+            FieldType::Int { .. }
+                | FieldType::Ref(_)
+                | FieldType::Decimal { .. }
+                | FieldType::Money { .. }
+        )
     }
-    /// The name without a trailing `_id` (`site` for `site_id`).
+    /// A field stored in the type's own table (not computed, not a set).
+    pub const fn stored(&self) -> bool {
+        !self.computed && !matches!(self.ty, FieldType::RefSet { .. })
+    }
+    /// Always holds a value once stored: required, or a slug (derived from the name).
+    pub const fn not_null(&self) -> bool {
+        self.required || matches!(self.ty, FieldType::Slug)
+    }
+    /// Single-line text: kept beside its case-folded key (`<name>_key`).
+    pub const fn has_key(&self) -> bool {
+        matches!(self.ty, FieldType::Text)
+    }
+    /// The name of the brief object the API shows beside a reference: `site` for `site_id`,
+    /// `tags` for `tag_ids`, the field's own name for an any-type reference.
     pub fn base_name(&self) -> &'static str {
-        self.name.strip_suffix("_id").unwrap_or(self.name)
+        match self.ty {
+            FieldType::RefSet { .. } => match self.name {
+                "tag_ids" => "tags",
+                n => n.strip_suffix("_ids").unwrap_or(n),
+            },
+            _ => self.name.strip_suffix("_id").unwrap_or(self.name),
+        }
     }
     pub fn choices(&self) -> &'static [Choice] {
         match self.ty {
             FieldType::Choice(c) => c,
             _ => &[],
+        }
+    }
+    /// The digits after the point of a decimal field (money: ten-thousandths).
+    pub const fn scale(&self) -> u32 {
+        match self.ty {
+            FieldType::Decimal { scale, .. } => scale,
+            FieldType::Money { .. } => 4,
+            _ => 0,
         }
     }
 }
@@ -115,7 +219,21 @@ pub struct Resource {
     pub uniques: &'static [Unique],
     /// Whether objects nest under a `parent_id` of the same kind.
     pub tree: bool,
+    /// The navigation group the type is listed under.
+    pub nav: &'static str,
+    /// Extra sections of the detail page.
+    pub panels: &'static [Panel],
 }
+
+/// A section of a detail page beyond the fields and related objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    /// When each history source (NinjaOne, ThreatLocker, …) last reported the device.
+    SeenBySources,
+}
+
+/// The navigation groups, in order.
+pub const NAV_GROUPS: [&str; 3] = ["Organisation", "Devices", "Circuits"];
 
 impl Resource {
     pub fn field(&self, name: &str) -> Option<&'static Field> {
@@ -126,6 +244,33 @@ impl Resource {
     }
     pub fn ref_fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
         self.fields.iter().filter(|f| f.is_ref())
+    }
+    /// Fields kept in the type's own table.
+    pub fn stored_fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
+        self.fields.iter().filter(|f| f.stored())
+    }
+    /// Fields a client may write (not computed).
+    pub fn writable_fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
+        self.fields.iter().filter(|f| !f.computed)
+    }
+    /// The kinds this type's fields refer to (references, any-type references, sets).
+    pub fn referenced_kinds(&self) -> Vec<Kind> {
+        let mut out = vec![];
+        for f in self.fields {
+            match f.ty {
+                FieldType::Ref(k) | FieldType::RefSet { kind: k, .. } => out.push(k),
+                FieldType::AnyRef { kinds, .. } => out.extend_from_slice(kinds),
+                _ => {}
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+    /// The field whose values must be unique alone (`name`, `slug`, `asset_tag`, …): never set
+    /// on many objects at once.
+    pub fn is_unique_alone(&self, name: &str) -> bool {
+        self.uniques.iter().any(|u| u.fields.last() == Some(&name))
     }
     /// Fields referring to sites (one for most, two for circuits).
     pub fn site_refs(&self) -> impl Iterator<Item = &'static Field> + '_ {
@@ -151,9 +296,17 @@ impl Resource {
         }
         out
     }
-    /// Every filterable key: each field, the via-site filters, and `ancestor_id` for trees.
+    /// Every filterable key: each field (both columns of an any-type reference), the via-site
+    /// filters, and `ancestor_id` for trees. Range filters add `__gte`, `__lte`, `__gt`, `__lt`
+    /// to a ranged field's name (and to `created_at`, `updated_at`).
     pub fn filter_keys(&self) -> Vec<&'static str> {
-        let mut keys: Vec<&'static str> = self.fields.iter().map(|f| f.name).collect();
+        let mut keys: Vec<&'static str> = vec![];
+        for f in self.fields.iter().filter(|f| !f.computed) {
+            match f.ty {
+                FieldType::AnyRef { columns, .. } => keys.extend(columns),
+                _ => keys.push(f.name),
+            }
+        }
         keys.extend(self.via_site_filters().iter().map(|f| f.name));
         if self.tree {
             keys.push("ancestor_id");
@@ -173,6 +326,8 @@ pub static SITE_FILTER: Field = Field {
     filter: true,
     column: false,
     help: "either end",
+    default: None,
+    computed: false,
 };
 
 const fn f(name: &'static str, label: &'static str, ty: FieldType) -> Field {
@@ -185,7 +340,13 @@ const fn f(name: &'static str, label: &'static str, ty: FieldType) -> Field {
         filter: false,
         column: false,
         help: "",
+        default: None,
+        computed: false,
     }
+}
+const fn default(mut x: Field, value: &'static str) -> Field {
+    x.default = Some(value);
+    x
 }
 const fn req(mut x: Field) -> Field {
     x.required = true;
@@ -200,12 +361,22 @@ const fn filt(mut x: Field) -> Field {
     x.column = true;
     x
 }
+/// Offered in the filter bar without being a list column.
+const fn filter(mut x: Field) -> Field {
+    x.filter = true;
+    x
+}
 const fn len(mut x: Field, n: usize) -> Field {
     x.max_len = n;
     x
 }
 const fn help(mut x: Field, h: &'static str) -> Field {
     x.help = h;
+    x
+}
+const fn computed(mut x: Field) -> Field {
+    x.computed = true;
+    x.column = true;
     x
 }
 
@@ -257,7 +428,23 @@ pub const CIRCUIT_STATUS: &[Choice] = &[
 ];
 
 const fn status(choices: &'static [Choice]) -> Field {
-    filt(req(f("status", "Status", FieldType::Choice(choices))))
+    default(
+        filt(req(f("status", "Status", FieldType::Choice(choices)))),
+        "active",
+    )
+}
+/// The tags of objects whose join table is `table` (`device_tags`, …).
+const fn tags(table: &'static str) -> Field {
+    let mut t = f(
+        "tag_ids",
+        "Tags",
+        FieldType::RefSet {
+            kind: Kind::Tag,
+            table,
+        },
+    );
+    t.filter = true;
+    t
 }
 
 const NAME_UNIQUE: Unique = Unique {
@@ -284,6 +471,8 @@ pub static TENANT_RES: Resource = Resource {
     default_order: "name",
     uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
     tree: false,
+    nav: "Organisation",
+    panels: &[],
 };
 
 pub static REGION: Resource = Resource {
@@ -304,6 +493,8 @@ pub static REGION: Resource = Resource {
     default_order: "name",
     uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
     tree: true,
+    nav: "Organisation",
+    panels: &[],
 };
 
 pub static SITE_GROUP: Resource = Resource {
@@ -324,6 +515,8 @@ pub static SITE_GROUP: Resource = Resource {
     default_order: "name",
     uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
     tree: true,
+    nav: "Organisation",
+    panels: &[],
 };
 
 pub static SITE: Resource = Resource {
@@ -349,7 +542,32 @@ pub static SITE: Resource = Resource {
             f("physical_address", "Physical address", FieldType::LongText),
             500,
         ),
+        help(
+            f(
+                "latitude",
+                "Latitude",
+                FieldType::Decimal {
+                    scale: 6,
+                    min: -90,
+                    max: 90,
+                },
+            ),
+            "GPS coordinate in decimal degrees, e.g. 50.087451",
+        ),
+        help(
+            f(
+                "longitude",
+                "Longitude",
+                FieldType::Decimal {
+                    scale: 6,
+                    min: -180,
+                    max: 180,
+                },
+            ),
+            "GPS coordinate in decimal degrees, e.g. 14.420671",
+        ),
         DESCRIPTION,
+        tags("site_tags"),
     ],
     search: &[
         "name",
@@ -362,6 +580,8 @@ pub static SITE: Resource = Resource {
     default_order: "name",
     uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
     tree: false,
+    nav: "Organisation",
+    panels: &[],
 };
 
 pub static LOCATION: Resource = Resource {
@@ -399,6 +619,8 @@ pub static LOCATION: Resource = Resource {
         },
     ],
     tree: true,
+    nav: "Organisation",
+    panels: &[],
 };
 
 pub static RACK: Resource = Resource {
@@ -417,11 +639,22 @@ pub static RACK: Resource = Resource {
         )),
         status(RACK_STATUS),
         TENANT,
-        col(help(
-            f("units", "Units", FieldType::Int { min: 1, max: 100 }),
-            "height in rack units (U); 42 when left empty",
+        col(default(
+            help(
+                f("units", "Units", FieldType::Int { min: 1, max: 100 }),
+                "height in rack units (U); 42 when left empty",
+            ),
+            "42",
         )),
+        default(
+            req(help(
+                f("desc_units", "Descending units", FieldType::Bool),
+                "units are numbered from the top",
+            )),
+            "false",
+        ),
         DESCRIPTION,
+        tags("rack_tags"),
     ],
     search: &["name", "description"],
     search_exact: &[],
@@ -432,6 +665,8 @@ pub static RACK: Resource = Resource {
         message: "a rack with this name already exists in this site and location",
     }],
     tree: false,
+    nav: "Devices",
+    panels: &[],
 };
 
 pub static MANUFACTURER: Resource = Resource {
@@ -447,6 +682,8 @@ pub static MANUFACTURER: Resource = Resource {
     default_order: "name",
     uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
     tree: false,
+    nav: "Devices",
+    panels: &[],
 };
 
 pub static DEVICE: Resource = Resource {
@@ -492,8 +729,37 @@ pub static DEVICE: Resource = Resource {
             "a rack in the device's site (and location)",
         )),
         TENANT,
+        f("purchase_date", "Purchase date", FieldType::Date),
+        filter(f("warranty_end", "Warranty end", FieldType::Date)),
+        help(
+            f(
+                "purchase_price",
+                "Purchase price",
+                FieldType::Money {
+                    currency: "currency",
+                },
+            ),
+            "in the currency below",
+        ),
+        help(
+            f("currency", "Currency", FieldType::Currency),
+            "ISO 4217 code, e.g. EUR",
+        ),
+        help(
+            f("last_audit_at", "Last audited", FieldType::DateTime),
+            "when the device was last checked in place (UTC)",
+        ),
+        help(
+            f("custom_fields", "Custom fields", FieldType::Json),
+            "a JSON object of your own attributes, e.g. {\"cost_centre\": \"IT-42\"}",
+        ),
         DESCRIPTION,
         len(f("comments", "Comments", FieldType::LongText), 10_000),
+        tags("device_tags"),
+        computed(help(
+            f("last_seen", "Last seen", FieldType::Date),
+            "the last day a history source reported the device",
+        )),
     ],
     search: &["name", "serial", "asset_tag"],
     search_exact: &["primary_ipv4", "primary_ipv6", "mac_address"],
@@ -511,6 +777,8 @@ pub static DEVICE: Resource = Resource {
         },
     ],
     tree: false,
+    nav: "Devices",
+    panels: &[Panel::SeenBySources],
 };
 
 pub static PROVIDER: Resource = Resource {
@@ -526,6 +794,8 @@ pub static PROVIDER: Resource = Resource {
     default_order: "name",
     uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
     tree: false,
+    nav: "Circuits",
+    panels: &[],
 };
 
 pub const CIRCUIT_TYPES: &[Choice] = &[
@@ -578,7 +848,13 @@ pub static CIRCUIT: Resource = Resource {
             "Z-side site",
             FieldType::Ref(Kind::Site),
         )),
+        f("install_date", "Install date", FieldType::Date),
+        filter(help(
+            f("termination_date", "Termination date", FieldType::Date),
+            "when the contract ends; not before the install date",
+        )),
         DESCRIPTION,
+        tags("circuit_tags"),
     ],
     search: &["circuit_id", "description"],
     search_exact: &[],
@@ -589,6 +865,87 @@ pub static CIRCUIT: Resource = Resource {
         message: "this provider already has a circuit with this ID",
     }],
     tree: false,
+    nav: "Circuits",
+    panels: &[],
+};
+
+pub static TAG: Resource = Resource {
+    kind: Kind::Tag,
+    singular: "tag",
+    plural: "tags",
+    slug: "tags",
+    table: "tags",
+    title: "name",
+    fields: &[
+        NAME,
+        SLUG,
+        col(default(
+            req(f("colour", "Colour", FieldType::Colour)),
+            "9e9e9e",
+        )),
+        DESCRIPTION,
+    ],
+    search: &["name", "slug", "description"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
+    tree: false,
+    nav: "Organisation",
+    panels: &[],
+};
+
+pub const JOURNAL_KINDS: &[Choice] = &[
+    ("info", "Info"),
+    ("success", "Success"),
+    ("warning", "Warning"),
+    ("danger", "Danger"),
+];
+
+/// Everything a journal entry can be about.
+pub const JOURNALED: &[Kind] = &[
+    Kind::Tenant,
+    Kind::Region,
+    Kind::SiteGroup,
+    Kind::Site,
+    Kind::Location,
+    Kind::Rack,
+    Kind::Manufacturer,
+    Kind::Device,
+    Kind::Provider,
+    Kind::Circuit,
+];
+
+pub static JOURNAL_ENTRY: Resource = Resource {
+    kind: Kind::JournalEntry,
+    singular: "journal entry",
+    plural: "journal entries",
+    slug: "journal-entries",
+    table: "journal_entries",
+    title: "summary",
+    fields: &[
+        col(req(f(
+            "assigned_object",
+            "About",
+            FieldType::AnyRef {
+                kinds: JOURNALED,
+                cascade: true,
+                columns: ["assigned_object_type", "assigned_object_id"],
+            },
+        ))),
+        col(req(len(f("summary", "Summary", FieldType::Text), 200))),
+        default(
+            filt(req(f("kind", "Kind", FieldType::Choice(JOURNAL_KINDS)))),
+            "info",
+        ),
+        len(f("comments", "Comments", FieldType::LongText), 10_000),
+    ],
+    search: &["summary"],
+    search_exact: &[],
+    default_order: "summary",
+    uniques: &[],
+    tree: false,
+    nav: "Organisation",
+    panels: &[],
 };
 
 /// All resources, in navigation order.
@@ -599,10 +956,12 @@ pub static RESOURCES: &[&Resource] = &[
     &LOCATION,
     &RACK,
     &TENANT_RES,
-    &MANUFACTURER,
     &DEVICE,
+    &MANUFACTURER,
     &PROVIDER,
     &CIRCUIT,
+    &TAG,
+    &JOURNAL_ENTRY,
 ];
 
 impl Kind {
@@ -618,6 +977,8 @@ impl Kind {
             Kind::Device => &DEVICE,
             Kind::Provider => &PROVIDER,
             Kind::Circuit => &CIRCUIT,
+            Kind::Tag => &TAG,
+            Kind::JournalEntry => &JOURNAL_ENTRY,
         }
     }
     pub fn from_slug(slug: &str) -> Option<Kind> {
@@ -636,6 +997,8 @@ impl Kind {
             Kind::Device => "device",
             Kind::Provider => "provider",
             Kind::Circuit => "circuit",
+            Kind::Tag => "tag",
+            Kind::JournalEntry => "journal_entry",
         }
     }
     pub fn parse(s: &str) -> Option<Kind> {
@@ -651,11 +1014,31 @@ pub struct Reverse {
     pub field: &'static Field,
 }
 
+impl Reverse {
+    /// The list filter that finds the objects pointing at object `id`.
+    pub fn filter(&self, kind: Kind, id: i64) -> Vec<(&'static str, String)> {
+        match self.field.ty {
+            FieldType::AnyRef { columns, .. } => vec![
+                (columns[0], kind.as_str().to_string()),
+                (columns[1], id.to_string()),
+            ],
+            _ => vec![(self.field.name, id.to_string())],
+        }
+    }
+}
+
+/// Every field that can point at objects of `kind`: references, any-type references that
+/// allow it, and sets.
 pub fn reverse_refs(kind: Kind) -> Vec<Reverse> {
     let mut out = Vec::new();
     for r in RESOURCES {
         for field in r.fields {
-            if field.ref_kind() == Some(kind) {
+            let points = match field.ty {
+                FieldType::Ref(k) | FieldType::RefSet { kind: k, .. } => k == kind,
+                FieldType::AnyRef { kinds, .. } => kinds.contains(&kind),
+                _ => false,
+            };
+            if points {
                 out.push(Reverse { from: r, field });
             }
         }
@@ -702,9 +1085,28 @@ mod tests {
             for f in r.fields {
                 assert_eq!(
                     f.is_ref(),
-                    f.name.ends_with("_id") && f.name != "circuit_id"
+                    f.name.ends_with("_id") && f.name != "circuit_id",
+                    "{}.{}",
+                    r.table,
+                    f.name
                 );
+                if let FieldType::RefSet { .. } = f.ty {
+                    assert!(f.name.ends_with("_ids"), "{}.{}", r.table, f.name);
+                }
+                if let FieldType::Money { currency } = f.ty {
+                    assert!(
+                        matches!(r.field(currency).map(|c| c.ty), Some(FieldType::Currency)),
+                        "{}.{}: no currency field {currency}",
+                        r.table,
+                        f.name
+                    );
+                }
+                if let Some(d) = f.default {
+                    assert!(!d.is_empty(), "{}.{}", r.table, f.name);
+                }
+                assert!(!(f.computed && f.required), "{}.{}", r.table, f.name);
             }
+            assert!(NAV_GROUPS.contains(&r.nav), "{}", r.table);
             for u in r.uniques {
                 for name in u.fields {
                     assert!(r.field(name).is_some(), "{} {}", r.table, name);

@@ -592,9 +592,17 @@ async fn database_constraints_back_up_validation(t: &TestDb) {
     let now = chrono::Utc::now();
     let mut ins = sea_orm::sea_query::Query::insert();
     ins.into_table("devices")
-        .columns(["name", "status", "site_id", "created_at", "updated_at"])
+        .columns([
+            "name",
+            "name_key",
+            "status",
+            "site_id",
+            "created_at",
+            "updated_at",
+        ])
         .values_panic([
             "SW1".into(),
+            "sw1".into(),
             "active".into(),
             hq.into(),
             now.into(),

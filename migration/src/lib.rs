@@ -8,6 +8,8 @@ mod m20261121_000001_core;
 mod m20261121_000002_history;
 mod m20261122_000001_snapshot_lists;
 mod m20261130_000001_job_sources;
+mod m20261201_000001_typed_inventory;
+pub mod text;
 
 pub struct Migrator;
 
@@ -19,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_history::Migration),
             Box::new(m20261122_000001_snapshot_lists::Migration),
             Box::new(m20261130_000001_job_sources::Migration),
+            Box::new(m20261201_000001_typed_inventory::Migration),
         ]
     }
 }

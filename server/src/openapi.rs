@@ -82,12 +82,32 @@ fn field_schema(f: &Field) -> Value {
         FieldType::Int { min, max } => {
             json!({"type": "integer", "format": "int64", "minimum": min, "maximum": max})
         }
+        FieldType::Bool => json!({"type": "boolean"}),
+        FieldType::Date => json!({"type": "string", "format": "date"}),
+        FieldType::DateTime => json!({"type": "string", "format": "date-time",
+            "description": "RFC 3339; stored and written in UTC"}),
+        FieldType::Decimal { scale, min, max } => json!({"type": "string",
+            "pattern": format!("^-?[0-9]+(\\.[0-9]{{1,{scale}}})?$"),
+            "description": format!("an exact decimal from {min} to {max}, at most {scale} digits after the point (a number is accepted too)")}),
+        FieldType::Money { currency } => {
+            json!({"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,4})?$",
+            "description": format!("an exact amount in the currency of `{currency}`, with at most its minor-unit digits (a number is accepted too)")})
+        }
+        FieldType::Currency => json!({"type": "string", "pattern": "^[A-Z]{3}$",
+            "description": "ISO 4217 currency code"}),
+        FieldType::Json => json!({"type": "object", "additionalProperties": true}),
+        FieldType::Colour => json!({"type": "string", "pattern": "^[0-9a-f]{6}$",
+            "description": "six hex digits, e.g. 9e9e9e (`#` and upper case accepted on input)"}),
         FieldType::Choice(c) => {
             json!({"type": "string", "enum": c.iter().map(|x| x.0).collect::<Vec<_>>()})
         }
         FieldType::Ref(k) => {
             json!({"type": "integer", "format": "int64", "description": format!("id of a {}", k.res().singular)})
         }
+        FieldType::AnyRef { .. } => json!({"type": "integer", "format": "int64"}),
+        FieldType::RefSet { kind, .. } => json!({"type": "array", "uniqueItems": true,
+            "items": {"type": "integer", "format": "int64"},
+            "description": format!("ids of {}", kind.res().plural)}),
         FieldType::Ipv4 => json!({"type": "string", "format": "ipv4"}),
         FieldType::Ipv6 => json!({"type": "string", "format": "ipv6"}),
         FieldType::Mac => {
@@ -100,10 +120,29 @@ fn field_schema(f: &Field) -> Value {
     if !f.help.is_empty() && !obj.contains_key("description") {
         obj.insert("description".into(), json!(f.help));
     }
-    if !f.required {
+    if !f.required && !matches!(f.ty, FieldType::RefSet { .. }) {
         obj.insert("nullable".into(), json!(true));
     }
+    if f.computed {
+        obj.insert("readOnly".into(), json!(true));
+    }
     s
+}
+
+/// The two properties of an any-type reference: its type and its id.
+fn any_ref_schemas(f: &Field) -> [(&'static str, Value); 2] {
+    let FieldType::AnyRef { kinds, columns, .. } = f.ty else {
+        unreachable!("an any-type reference")
+    };
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let mut t = json!({"type": "string", "enum": kinds, "title": format!("{} (type)", f.label)});
+    let mut id =
+        json!({"type": "integer", "format": "int64", "title": format!("{} (id)", f.label)});
+    if !f.required {
+        t["nullable"] = json!(true);
+        id["nullable"] = json!(true);
+    }
+    [(columns[0], t), (columns[1], id)]
 }
 
 fn brief() -> Value {
@@ -125,15 +164,37 @@ pub fn resource_schemas(res: &'static Resource, spec: &mut Spec) {
     let mut write = Map::new();
     let mut required: Vec<&str> = vec![];
     for f in res.fields {
+        if let FieldType::AnyRef { columns, .. } = f.ty {
+            for (k, v) in any_ref_schemas(f) {
+                props.insert(k.into(), v.clone());
+                write.insert(k.into(), v);
+            }
+            props.insert(
+                f.name.into(),
+                json!({"allOf": [r("TypedBrief")], "nullable": !f.required, "readOnly": true}),
+            );
+            if f.required {
+                required.extend(columns);
+            }
+            continue;
+        }
         props.insert(f.name.into(), field_schema(f));
-        write.insert(f.name.into(), field_schema(f));
+        if !f.computed {
+            write.insert(f.name.into(), field_schema(f));
+        }
         if f.is_ref() {
             props.insert(
                 f.base_name().into(),
                 json!({"allOf": [brief()], "nullable": true, "readOnly": true}),
             );
         }
-        if f.required {
+        if let FieldType::RefSet { .. } = f.ty {
+            props.insert(
+                f.base_name().into(),
+                json!({"type": "array", "items": brief(), "readOnly": true}),
+            );
+        }
+        if f.required && f.default.is_none() {
             required.push(f.name);
         }
     }
@@ -167,6 +228,11 @@ pub fn common_schemas(spec: &mut Spec) {
     spec.schema(
         "Brief",
         json!({"type": "object", "properties": {"id": {"type": "integer"}, "url": {"type": "string"}, "display": {"type": "string"}}}),
+    );
+    spec.schema(
+        "TypedBrief",
+        json!({"type": "object", "properties": {"id": {"type": "integer"}, "url": {"type": "string"}, "display": {"type": "string"},
+            "type": {"type": "string", "description": "the object's type (`device`, `site`, …)"}}}),
     );
     spec.schema(
         "Error",
@@ -315,36 +381,94 @@ fn filter_param(res: &'static Resource, key: &str) -> Value {
             format!("everything beneath this {}", res.singular),
         ),
         _ => {
-            let f = res
-                .field(key)
-                .or_else(|| res.via_site_filters().into_iter().find(|f| f.name == key))
-                .expect("filter field");
+            if let Some((f, [(tk, t), (ik, id)])) = res.fields.iter().find_map(|f| match f.ty {
+                FieldType::AnyRef { columns, .. } if columns.contains(&key) => {
+                    Some((f, any_ref_schemas(f)))
+                }
+                _ => None,
+            }) {
+                let (mut s, what) = if key == tk { (t, "type") } else { (id, "id") };
+                let _ = ik;
+                if let Some(o) = s.as_object_mut() {
+                    o.remove("nullable");
+                    o.remove("title");
+                }
+                (s, format!("{} ({what})", f.label))
+            } else {
+                let f = res
+                    .field(key)
+                    .or_else(|| res.via_site_filters().into_iter().find(|f| f.name == key))
+                    .expect("filter field");
+                let mut s = match f.ty {
+                    FieldType::RefSet { .. } => json!({"type": "integer"}),
+                    _ => field_schema(f),
+                };
+                if let Some(o) = s.as_object_mut() {
+                    o.remove("nullable");
+                    o.remove("title");
+                    o.remove("readOnly");
+                }
+                let desc = match f.ty {
+                    FieldType::Ref(k) if k.res().tree && !(res.tree && key == "parent_id") => {
+                        format!(
+                            "{}, including everything beneath it; `null` for none",
+                            f.label
+                        )
+                    }
+                    FieldType::Ref(_) if res.field(key).is_none() => {
+                        format!("{} (via the site)", f.label)
+                    }
+                    FieldType::Ref(_) => format!("{}; `null` for none", f.label),
+                    FieldType::RefSet { kind, .. } => format!(
+                        "holding this {} (any of several when repeated); `null` for none",
+                        kind.res().singular
+                    ),
+                    FieldType::Text => format!("{} (whole value, any case)", f.label),
+                    _ => f.label.to_string(),
+                };
+                (s, desc)
+            }
+        }
+    };
+    json!({"name": key, "in": "query", "required": false, "style": "form", "explode": true,
+           "schema": {"type": "array", "items": schema}, "description": format!("{desc}; repeat for any of several values")})
+}
+
+/// The range filters of a type: `<field>__gte`, `__lte`, `__gt`, `__lt` of each ranged field
+/// and of the time stamps.
+fn range_params(res: &'static Resource) -> Vec<Value> {
+    let stamp = json!({"type": "string", "format": "date-time"});
+    let mut fields: Vec<(&str, String, Value)> = res
+        .fields
+        .iter()
+        .filter(|f| f.ty.ranged() && f.stored())
+        .map(|f| {
             let mut s = field_schema(f);
             if let Some(o) = s.as_object_mut() {
                 o.remove("nullable");
                 o.remove("title");
             }
-            let desc = match f.ty {
-                FieldType::Ref(k) if k.res().tree && !(res.tree && key == "parent_id") => {
-                    format!(
-                        "{}, including everything beneath it; `null` for none",
-                        f.label
-                    )
-                }
-                FieldType::Ref(_) if res.field(key).is_none() => {
-                    format!("{} (via the site)", f.label)
-                }
-                FieldType::Ref(_) => format!("{}; `null` for none", f.label),
-                FieldType::Text | FieldType::LongText => {
-                    format!("{} (whole value, any case)", f.label)
-                }
-                _ => f.label.to_string(),
-            };
-            (s, desc)
+            (f.name, f.label.to_string(), s)
+        })
+        .collect();
+    fields.push(("created_at", "Created".into(), stamp.clone()));
+    fields.push(("updated_at", "Last updated".into(), stamp));
+    let mut out = vec![];
+    for (name, label, schema) in fields {
+        for (suffix, what) in [
+            ("gte", "at least"),
+            ("lte", "at most"),
+            ("gt", "more than"),
+            ("lt", "less than"),
+        ] {
+            out.push(qparam(
+                &format!("{name}__{suffix}"),
+                schema.clone(),
+                &format!("{label} {what} this"),
+            ));
         }
-    };
-    json!({"name": key, "in": "query", "required": false, "style": "form", "explode": true,
-           "schema": {"type": "array", "items": schema}, "description": format!("{desc}; repeat for any of several values")})
+    }
+    out
 }
 
 pub fn collection_ops(res: &'static Resource) -> Vec<(&'static str, Value)> {
@@ -374,15 +498,17 @@ pub fn collection_ops(res: &'static Resource) -> Vec<(&'static str, Value)> {
     params.extend(paging());
     params.push(qparam(
         "format",
-        json!({"type": "string", "enum": ["json", "csv"], "default": "json"}),
-        "csv: every matching object (paging ignored)",
+        json!({"type": "string", "enum": ["json", "csv", "jsonl"], "default": "json"}),
+        "csv or jsonl (JSON Lines, one object per line as the API writes it): every matching object, paging ignored; in CSV, cells a spreadsheet would run as a formula start with '",
     ));
     for key in res.filter_keys() {
         params.push(filter_param(res, key));
     }
+    params.extend(range_params(res));
     let list_ok = json!({"description": format!("a page of {}", res.plural), "content": {
         "application/json": {"schema": r(&format!("{n}List"))},
-        "text/csv": {"schema": {"type": "string"}}
+        "text/csv": {"schema": {"type": "string"}},
+        "application/x-ndjson": {"schema": {"type": "string"}}
     }});
     let body = json_body(
         json!({"oneOf": [r(&format!("{n}Write")), {"type": "array", "items": r(&format!("{n}Write"))}]}),

@@ -1,8 +1,9 @@
 //! The REST API under `/api/v1/`: every inventory type (list with the UI's filters, get, create
-//! one or many, PATCH, delete, CSV export), users and tokens (admins), the change log and
-//! search. Handlers only translate HTTP to the same services the pages use. Each route is
-//! registered together with its OpenAPI description, so the document and the router cannot
-//! drift apart.
+//! one or many, PATCH, delete, CSV and JSON Lines export), users and tokens, the change log and
+//! search. Handlers only translate HTTP to the same services the pages use (permissions,
+//! paging, exports are the services'). Each route is registered together with its OpenAPI
+//! description, so the document and the router cannot drift apart; every route answers with
+//! and without a trailing slash, and the document names the form with it.
 
 use crate::AppState;
 use crate::middleware::json_error;
@@ -11,9 +12,11 @@ use app::error::AppError;
 use app::model::{ObjectDto, Role};
 use app::schema::{RESOURCES, Resource};
 use app::ssr::auth::{Auth, RequestMeta};
+use app::ssr::services::objects::api::{ApiObject, object_json, url_of};
 use app::ssr::services::objects::{self, Values};
+use app::ssr::services::paging::Paging;
 use app::ssr::services::query::{self, ListQuery};
-use app::ssr::services::{Ctx, changelog, search, tokens, users};
+use app::ssr::services::{Ctx, changelog, export, search, tokens, users};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery};
 use axum::http::{StatusCode, header};
@@ -70,54 +73,6 @@ fn object(v: Value) -> Res<Values> {
     }
 }
 
-pub fn url_of(res: &Resource, id: i64) -> String {
-    format!("/api/v1/{}/{id}", res.slug)
-}
-
-/// An object as the API shows it: its fields in schema order, and a brief object beside each
-/// reference id. Serialized directly (lists and bulk creates write thousands of these).
-pub struct ApiObject<'a>(pub &'static Resource, pub &'a ObjectDto);
-
-struct Brief<'a>(&'static Resource, &'a app::model::RefDto);
-
-impl serde::Serialize for Brief<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry("id", &self.1.id)?;
-        m.serialize_entry("url", &url_of(self.0, self.1.id))?;
-        m.serialize_entry("display", &self.1.display)?;
-        m.end()
-    }
-}
-
-impl serde::Serialize for ApiObject<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let (res, o) = (self.0, self.1);
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &o.id)?;
-        m.serialize_entry("url", &url_of(res, o.id))?;
-        m.serialize_entry("display", &o.display)?;
-        for f in res.fields {
-            m.serialize_entry(f.name, o.values.get(f.name).unwrap_or(&Value::Null))?;
-            if let Some(k) = f.ref_kind() {
-                m.serialize_entry(
-                    f.base_name(),
-                    &o.refs.get(f.name).map(|r| Brief(k.res(), r)),
-                )?;
-            }
-        }
-        m.serialize_entry("created_at", &o.created_at)?;
-        m.serialize_entry("updated_at", &o.updated_at)?;
-        m.end()
-    }
-}
-
-pub fn object_json(res: &'static Resource, o: &ObjectDto) -> Value {
-    serde_json::to_value(ApiObject(res, o)).unwrap_or_default()
-}
-
 fn page_links(
     path: &str,
     pairs: &[(String, String)],
@@ -162,20 +117,54 @@ pub(crate) fn list_json(
     json!({"count": count, "next": next, "previous": previous, "results": results})
 }
 
+/// The `format` of a list: `json` (a page, the default) or an export of every match.
+fn list_format(pairs: &mut Vec<(String, String)>) -> Res<Option<export::Format>> {
+    let format = pairs
+        .iter()
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v.clone());
+    pairs.retain(|(k, _)| k != "format");
+    match format.as_deref() {
+        None | Some("") | Some("json") => Ok(None),
+        Some(f) => export::Format::parse(f).map(Some).ok_or_else(|| {
+            AppError::field("format", format!("'{f}' is not one of: json, csv, jsonl"))
+        }),
+    }
+}
+
+/// An export streamed as the response body, chunk by chunk (an error midway ends the body
+/// early; the log has the cause).
+pub(crate) fn stream(e: impl export::Export + 'static) -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, e.format().content_type().to_string()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", e.filename()),
+        ),
+    ];
+    let body = futures_util::stream::unfold(Some(e), |state| async move {
+        let mut e = state?;
+        match e.next().await {
+            Ok(Some(bytes)) => Some((Ok::<_, std::io::Error>(Bytes::from(bytes)), Some(e))),
+            Ok(None) => None,
+            Err(err) => {
+                tracing::error!(error = %err, "export broke off");
+                Some((Err(std::io::Error::other(err.to_string())), None))
+            }
+        }
+    });
+    (headers, Body::from_stream(body)).into_response()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Inventory objects
 
 async fn list_objects(res: &'static Resource, ctx: Ctx, raw: Option<String>) -> Res<Response> {
-    let all = query::pairs(raw.as_deref().unwrap_or(""));
-    let format = all
-        .iter()
-        .find(|(k, _)| k == "format")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| "json".into());
-    let pairs: Vec<(String, String)> = all.into_iter().filter(|(k, _)| k != "format").collect();
+    let mut pairs = query::pairs(raw.as_deref().unwrap_or(""));
+    let format = list_format(&mut pairs)?;
     let lq = ListQuery::parse(res, &pairs)?;
-    match format.as_str() {
-        "json" => {
+    match format {
+        None => {
             let page = objects::list(&ctx, res, &lq).await?;
             let path = format!("/api/v1/{}/", res.slug);
             let (next, previous) = page_links(&path, &pairs, page.count, page.limit, page.offset);
@@ -183,66 +172,8 @@ async fn list_objects(res: &'static Resource, ctx: Ctx, raw: Option<String>) -> 
             let body = json!({"count": page.count, "next": next, "previous": previous, "results": results});
             Ok(Json(body).into_response())
         }
-        "csv" => csv_export(&ctx, res, lq).await,
-        other => Err(AppError::field(
-            "format",
-            format!("'{other}' is not one of: json, csv"),
-        )),
+        Some(f) => Ok(stream(export::objects(&ctx, res, lq, f))),
     }
-}
-
-/// Every matching object (paging ignored) as CSV: the fields, plus the name of each reference.
-async fn csv_export(ctx: &Ctx, res: &'static Resource, lq: ListQuery) -> Res<Response> {
-    let ids = objects::matching_ids(ctx, res, &lq).await?;
-    let mut w = csv::Writer::from_writer(vec![]);
-    let mut header = vec!["id".to_string()];
-    for f in res.fields {
-        header.push(f.name.to_string());
-        if f.is_ref() {
-            header.push(f.base_name().to_string());
-        }
-    }
-    header.push("created_at".into());
-    header.push("updated_at".into());
-    let csv_err = |e: csv::Error| AppError::Internal(format!("CSV: {e}"));
-    w.write_record(&header).map_err(csv_err)?;
-    for chunk in ids.chunks(1000) {
-        let mut rows = objects::load_rows(&ctx.db.conn, res, chunk).await?;
-        let pos: std::collections::HashMap<i64, usize> =
-            chunk.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        rows.sort_by_key(|r| pos[&r.id]);
-        for o in objects::to_dtos(&ctx.db.conn, res, &rows).await? {
-            let mut rec = vec![o.id.to_string()];
-            for f in res.fields {
-                rec.push(o.text(f.name));
-                if f.is_ref() {
-                    rec.push(
-                        o.refs
-                            .get(f.name)
-                            .map(|r| r.display.clone())
-                            .unwrap_or_default(),
-                    );
-                }
-            }
-            rec.push(o.created_at.clone());
-            rec.push(o.updated_at.clone());
-            w.write_record(&rec).map_err(csv_err)?;
-        }
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}.csv\"", res.slug),
-            ),
-        ],
-        Body::from(bytes),
-    )
-        .into_response())
 }
 
 /// `Prefer: return=minimal` (RFC 7240): answer a create with ids and URLs only.
@@ -351,52 +282,29 @@ fn member(res: &'static Resource) -> MethodRouter<AppState> {
 // Users and tokens (admins only)
 
 fn user_json(u: &app::model::UserDto) -> Value {
-    json!({"id": u.id, "url": format!("/api/v1/users/{}", u.id), "username": u.username, "role": u.role,
+    json!({"id": u.id, "url": format!("/api/v1/users/{}/", u.id), "username": u.username, "role": u.role,
            "is_active": u.is_active, "created_at": u.created_at, "last_login_at": u.last_login_at})
 }
 
 fn token_json(t: &app::model::TokenDto) -> Value {
-    json!({"id": t.id, "url": format!("/api/v1/tokens/{}", t.id), "user_id": t.user_id,
-           "user": {"id": t.user_id, "url": format!("/api/v1/users/{}", t.user_id), "display": t.username},
+    json!({"id": t.id, "url": format!("/api/v1/tokens/{}/", t.id), "user_id": t.user_id,
+           "user": {"id": t.user_id, "url": format!("/api/v1/users/{}/", t.user_id), "display": t.username},
            "description": t.description, "prefix": t.prefix, "created_at": t.created_at, "last_used_at": t.last_used_at})
 }
 
 /// `limit` and `offset` of a list with the given filters; other keys are errors.
 pub(crate) fn paging(pairs: &[(String, String)], filters: &[&str]) -> Res<(u64, u64)> {
-    let mut limit = query::DEFAULT_LIMIT;
-    let mut offset = 0;
-    for (k, v) in pairs {
-        match k.as_str() {
-            "limit" => {
-                limit = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=query::MAX_LIMIT).contains(n))
-                    .ok_or_else(|| AppError::field("limit", "must be a number from 1 to 1000"))?
-            }
-            "offset" => {
-                offset = v
-                    .parse()
-                    .map_err(|_| AppError::field("offset", "must be a number of 0 or more"))?
-            }
-            k if filters.contains(&k) => {}
-            _ => return Err(AppError::field(k, format!("unknown filter '{k}'"))),
-        }
-    }
-    Ok((limit, offset))
+    let p = Paging::strict(pairs, filters)?;
+    Ok((p.limit, p.offset))
 }
 
 /// Paging over a short in-memory list (users, tokens).
 fn paged(path: &str, raw: Option<String>, items: Vec<Value>) -> Res<Response> {
     let pairs = query::pairs(raw.as_deref().unwrap_or(""));
-    let (limit, offset) = paging(&pairs, &[])?;
+    let p = Paging::strict(&pairs, &[])?;
     let count = items.len() as u64;
-    let results = items
-        .into_iter()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .collect();
-    Ok(Json(list_json(path, &pairs, count, limit, offset, results)).into_response())
+    let results = p.slice(items);
+    Ok(Json(list_json(path, &pairs, count, p.limit, p.offset, results)).into_response())
 }
 
 fn str_field<'a>(m: &'a Values, key: &str) -> Res<Option<&'a str>> {
@@ -567,18 +475,13 @@ fn changes_route() -> MethodRouter<AppState> {
     get(|ApiCtx(c): ApiCtx, RawQuery(q): RawQuery| async move {
         reply(
             async {
-                let pairs = query::pairs(q.as_deref().unwrap_or(""));
-                let filters = [
-                    "user",
-                    "object_type",
-                    "object_id",
-                    "action",
-                    "request_id",
-                    "since",
-                    "until",
-                ];
-                let (limit, offset) = paging(&pairs, &filters)?;
+                let mut pairs = query::pairs(q.as_deref().unwrap_or(""));
+                let format = list_format(&mut pairs)?;
+                let (limit, offset) = paging(&pairs, &changelog::FILTER_KEYS)?;
                 let filter = changelog::ChangeFilter::from_pairs(&pairs)?;
+                if let Some(f) = format {
+                    return Ok(stream(export::changes(&c, filter, f)));
+                }
                 let page = changelog::list(&c, &filter, limit, offset).await?;
                 let results = page
                     .rows
@@ -638,25 +541,33 @@ async fn not_found() -> Response {
 fn build() -> (Router<AppState>, Value) {
     let mut spec = Spec::new();
     let mut r = Router::new();
+    // Every route answers with and without a trailing slash; the document names the form with
+    // it (as NetBox-style clients write it), except for file-like paths (`openapi.json`).
     let add = |r: Router<AppState>,
                path: &str,
                handler: MethodRouter<AppState>,
                ops: Vec<(&str, Value)>,
                spec: &mut Spec| {
+        let bare = path.trim_end_matches('/');
+        let file_like = bare
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'));
+        let canonical = if file_like {
+            bare.to_string()
+        } else {
+            format!("{bare}/")
+        };
         for (method, op) in ops {
-            spec.add(path, method, op);
+            spec.add(&canonical, method, op);
         }
-        // Collections answer with and without the trailing slash.
-        let r = r.route(path, handler.clone());
-        match path.strip_suffix('/') {
-            Some(bare) if !bare.is_empty() => r.route(bare, handler),
-            _ => r,
-        }
+        r.route(bare, handler.clone())
+            .route(&format!("{bare}/"), handler)
     };
     for res in RESOURCES {
         let res: &'static Resource = res;
         let coll = format!("/api/v1/{}/", res.slug);
-        let one = format!("/api/v1/{}/{{id}}", res.slug);
+        let one = format!("/api/v1/{}/{{id}}/", res.slug);
         r = add(
             r,
             &coll,
@@ -677,7 +588,7 @@ fn build() -> (Router<AppState>, Value) {
     );
     r = add(
         r,
-        "/api/v1/users/{id}",
+        "/api/v1/users/{id}/",
         uo,
         openapi::users_member_ops(),
         &mut spec,
@@ -692,7 +603,7 @@ fn build() -> (Router<AppState>, Value) {
     );
     r = add(
         r,
-        "/api/v1/tokens/{id}",
+        "/api/v1/tokens/{id}/",
         to,
         openapi::tokens_member_ops(),
         &mut spec,

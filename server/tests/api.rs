@@ -526,7 +526,7 @@ async fn openapi_describes_every_route_served() {
         }
         for m in ["get", "patch", "delete"] {
             assert!(
-                paths[&format!("/api/v1/{}/{{id}}", res.slug)][m].is_object(),
+                paths[&format!("/api/v1/{}/{{id}}/", res.slug)][m].is_object(),
                 "{} {m}",
                 res.slug
             );
@@ -555,8 +555,20 @@ async fn openapi_describes_every_route_served() {
             let uri = path.replace("{id}", &id.to_string());
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let body = matches!(method.as_str(), "post" | "patch").then(|| json!({}));
-            let r = call(&t.app, m, &uri, Some(&t.admin), body).await;
+            let r = call(&t.app, m.clone(), &uri, Some(&t.admin), body.clone()).await;
             assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            // The same route without its trailing slash answers the same way.
+            if let Some(bare) = uri.strip_suffix('/') {
+                let again = call(&t.app, m, bare, Some(&t.admin), body).await;
+                assert!(
+                    again.status == r.status
+                        || (method == "post" && again.status == StatusCode::BAD_REQUEST)
+                        || (method == "delete" && again.status == StatusCode::NOT_FOUND),
+                    "{method} {bare}: {} (with the slash: {})",
+                    again.status,
+                    r.status
+                );
+            }
             assert!(
                 !r.text.contains("There is no API endpoint"),
                 "{method} {path} is documented but not served"

@@ -51,23 +51,33 @@ async fn options_for(
     Ok(out)
 }
 
-/// The reference types a resource's form needs.
+/// The types a resource's form offers choices of (references and sets).
 pub fn ref_kinds(kind: Kind) -> Vec<Kind> {
     kind.res()
-        .ref_fields()
-        .filter_map(|f| f.ref_kind())
+        .writable_fields()
+        .filter_map(option_kind)
         .collect()
 }
 
-/// The reference types of a list's filter bar.
+/// The types of a list's filter bar's choices.
 pub fn filter_kinds(kind: Kind) -> Vec<Kind> {
     let res = kind.res();
     res.fields
         .iter()
         .filter(|f| f.filter)
         .chain(res.via_site_filters())
-        .filter_map(|f| f.ref_kind())
+        .filter_map(option_kind)
         .collect()
+}
+
+/// The type a field chooses objects of from a list: a reference's or a set's.
+fn option_kind(f: &crate::schema::Field) -> Option<Kind> {
+    match f.ty {
+        crate::schema::FieldType::Ref(k) | crate::schema::FieldType::RefSet { kind: k, .. } => {
+            Some(k)
+        }
+        _ => None,
+    }
 }
 
 /// Query pairs of a page's URL without the ones Leptos adds to carry a form error back.
@@ -225,12 +235,11 @@ pub async fn bulk_edit(
     run(async {
         let ctx = ctx()?;
         let res = kind.res();
-        let mut patch = svc::Values::new();
-        for (k, v) in &values {
-            if !v.trim().is_empty() && res.field(k).is_some() {
-                patch.insert(k.clone(), serde_json::Value::String(v.clone()));
-            }
-        }
+        // Fields left empty keep their values; `clear[field]` empties one.
+        let mut patch: svc::Values = svc::form_values(res, &values)
+            .into_iter()
+            .filter(|(_, v)| v.as_str().is_some_and(|s| !s.trim().is_empty()))
+            .collect();
         for k in clear.keys() {
             if res.field(k).is_some() {
                 patch.insert(k.clone(), serde_json::Value::Null);

@@ -4,36 +4,9 @@
 use crate::api::auth::{Logout, current_user};
 use crate::components::{ErrorBox, MeResource};
 use crate::error::AppError;
-use crate::schema::Kind;
 use leptos::prelude::*;
 use leptos_router::components::{Form, Outlet};
 use leptos_router::hooks::{use_location, use_query_map};
-
-struct NavGroup {
-    title: &'static str,
-    kinds: &'static [Kind],
-}
-
-const NAV: &[NavGroup] = &[
-    NavGroup {
-        title: "Organisation",
-        kinds: &[
-            Kind::Region,
-            Kind::SiteGroup,
-            Kind::Site,
-            Kind::Location,
-            Kind::Tenant,
-        ],
-    },
-    NavGroup {
-        title: "Devices",
-        kinds: &[Kind::Rack, Kind::Device, Kind::Manufacturer],
-    },
-    NavGroup {
-        title: "Circuits",
-        kinds: &[Kind::Provider, Kind::Circuit],
-    },
-];
 
 /// The frame is rendered once per page load; only the parts that need the signed-in user wait
 /// for it. (Components created inside a re-rendered closure would fetch their data again.)
@@ -122,18 +95,17 @@ pub fn Layout() -> impl IntoView {
                         <li><a href="/settings">"Settings"</a></li>
                     </ul>
                 </div>
-                {NAV
+                {crate::schema::NAV_GROUPS
                     .iter()
                     .map(|g| {
                         view! {
                             <div class="nav-group">
-                                <h2>{g.title}</h2>
+                                <h2>{*g}</h2>
                                 <ul>
-                                    {g
-                                        .kinds
+                                    {crate::schema::RESOURCES
                                         .iter()
-                                        .map(|k| {
-                                            let r = k.res();
+                                        .filter(|r| r.nav == *g)
+                                        .map(|r| {
                                             view! {
                                                 <li>
                                                     <a href=format!("/{}", r.slug)>{crate::schema::capitalize(r.plural)}</a>

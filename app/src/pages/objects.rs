@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::model::ObjectDto;
 use crate::pages::NotFound;
 use crate::pages::auth::action_errors;
-use crate::schema::{Field, FieldType, Kind, Resource as Res, capitalize};
+use crate::schema::{Field, FieldType, Kind, Panel, Resource as Res, capitalize};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -187,7 +187,11 @@ fn ListBody(
                             {columns
                                 .iter()
                                 .map(|f| {
-                                    view! { <SortHeader label=f.label key=f.base_name() path=path.clone() params=params.clone() /> }
+                                    if sortable(f) {
+                                        view! { <SortHeader label=f.label key=f.base_name() path=path.clone() params=params.clone() /> }.into_any()
+                                    } else {
+                                        view! { <th scope="col">{f.label}</th> }.into_any()
+                                    }
                                 })
                                 .collect_view()}
                         </tr>
@@ -268,10 +272,12 @@ fn FilterBar(
     let limit = params.get("limit");
     let ordering = params.get("ordering");
     let q = params.get("q").unwrap_or_default();
-    let active = filters
-        .iter()
-        .any(|f| params.get(f.name).is_some_and(|v| !v.is_empty()))
-        || !q.is_empty();
+    let set = |k: &str| params.get(k).is_some_and(|v| !v.is_empty());
+    let active = filters.iter().any(|f| {
+        set(f.name)
+            || (f.ty.ranged()
+                && (set(&format!("{}__gte", f.name)) || set(&format!("{}__lte", f.name))))
+    }) || !q.is_empty();
     view! {
         <Form method="get" action=path.clone() attr:class="filter-bar" attr:role="search">
             <div class="field grow">
@@ -294,7 +300,15 @@ fn FilterBar(
                             </select>
                         }
                         .into_any(),
-                        FieldType::Ref(k) => match options_of(&options, k).filter(|o| !o.truncated) {
+                        FieldType::Bool => view! {
+                            <select id=id.clone() name=f.name prop:value=value.clone()>
+                                <option value="">"Any"</option>
+                                <option value="true" selected=value == "true">"Yes"</option>
+                                <option value="false" selected=value == "false">"No"</option>
+                            </select>
+                        }
+                        .into_any(),
+                        FieldType::Ref(k) | FieldType::RefSet { kind: k, .. } => match options_of(&options, k).filter(|o| !o.truncated) {
                             Some(o) => view! {
                                 <select id=id.clone() name=f.name prop:value=value.clone()>
                                     <option value="">"Any"</option>
@@ -313,6 +327,20 @@ fn FilterBar(
                             .into_any(),
                             None => view! { <input id=id.clone() name=f.name type="number" min="1" value=value.clone() prop:value=value placeholder="id" /> }.into_any(),
                         },
+                        _ if f.ty.ranged() => {
+                            // A range: from and to (`<name>__gte`, `<name>__lte`).
+                            let (from_k, to_k) = (format!("{}__gte", f.name), format!("{}__lte", f.name));
+                            let (from, to) = (params.get(&from_k).unwrap_or_default(), params.get(&to_k).unwrap_or_default());
+                            let t = if matches!(f.ty, FieldType::Date) { "date" } else { "text" };
+                            view! {
+                                <span class="range">
+                                    <input id=id.clone() name=from_k type=t value=from.clone() prop:value=from aria-label=format!("{} from", f.label) />
+                                    " – "
+                                    <input name=to_k type=t value=to.clone() prop:value=to aria-label=format!("{} to", f.label) />
+                                </span>
+                            }
+                            .into_any()
+                        }
                         _ => view! { <input id=id.clone() name=f.name value=value.clone() prop:value=value /> }.into_any(),
                     };
                     view! {
@@ -414,10 +442,15 @@ pub fn ObjectDetailPage() -> impl IntoView {
                                         {d
                                             .related
                                             .into_iter()
-                                            .map(|r| view! { <Related rel=r parent=res id=o.id editor /> })
+                                            .map(|r| view! { <Related rel=r parent=res editor /> })
                                             .collect_view()}
-                                        {(res.kind == Kind::Device)
-                                            .then(|| view! { <crate::pages::history::LastSeenBySources device_id=o.id /> })}
+                                        {res
+                                            .panels
+                                            .iter()
+                                            .map(|p| match p {
+                                                Panel::SeenBySources => view! { <crate::pages::history::LastSeenBySources device_id=o.id /> },
+                                            })
+                                            .collect_view()}
                                     </div>
                                 </div>
                                 <section class="card">
@@ -450,17 +483,12 @@ pub fn ObjectDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn Related(
-    rel: crate::model::RelatedList,
-    parent: &'static Res,
-    id: i64,
-    editor: bool,
-) -> impl IntoView {
+fn Related(rel: crate::model::RelatedList, parent: &'static Res, editor: bool) -> impl IntoView {
     let res = rel.kind.res();
-    let all = format!("/{}?{}={id}", res.slug, rel.field);
+    let all = format!("/{}?{}", res.slug, rel.filter);
     // A new object here starts placed in this one.
     let add = (editor && (rel.kind != parent.kind || rel.field == "parent_id"))
-        .then(|| format!("/{}/new?{}={id}", res.slug, rel.field));
+        .then(|| format!("/{}/new?{}", res.slug, rel.filter));
     let status = res.field("status");
     view! {
         <section class="card related-list">
@@ -552,15 +580,12 @@ pub fn ObjectFormPage() -> impl IntoView {
                             {id.map(|id| view! { <input type="hidden" name="id" value=id.to_string() /> })}
                             {move || {
                                 let (_, errors, submitted) = state();
-                                res.fields
-                                    .iter()
+                                res.writable_fields()
                                     .map(|f| {
-                                        let value = submitted
-                                            .get(f.name)
-                                            .cloned()
-                                            .or_else(|| fv.object.as_ref().map(|o| o.text(f.name)))
-                                            .or_else(|| query.read_untracked().get(f.name))
-                                            .unwrap_or_else(|| default_value(f));
+                                        let value = submitted_text(f, &submitted)
+                                            .or_else(|| fv.object.as_ref().map(|o| form_text(f, o)))
+                                            .or_else(|| keyed_text(f, |k| query.read_untracked().get(k)))
+                                            .unwrap_or_else(|| f.default.unwrap_or_default().to_string());
                                         let options = f.ref_kind().and_then(|k| options_of(&fv.options, k));
                                         view! { <FieldInput field=f value options=options errors=errors.clone() /> }
                                     })
@@ -583,13 +608,34 @@ pub fn ObjectFormPage() -> impl IntoView {
     }
 }
 
-/// What a new object's form starts with.
-fn default_value(f: &Field) -> String {
-    match (f.name, f.ty) {
-        ("status", _) => "active".into(),
-        ("units", _) => "42".into(),
-        _ => String::new(),
+/// What the form sent for a field, when it was sent back with errors (a set from its ticked
+/// members).
+fn submitted_text(
+    f: &'static Field,
+    submitted: &std::collections::BTreeMap<String, String>,
+) -> Option<String> {
+    if let FieldType::RefSet { .. } = f.ty {
+        let prefix = format!("{}.", f.name);
+        let ids: Vec<&str> = submitted
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .collect();
+        if !ids.is_empty() || submitted.contains_key(f.name) {
+            let typed = submitted.get(f.name).map(String::as_str).unwrap_or("");
+            let mut all: Vec<&str> = ids;
+            if !typed.trim().is_empty() {
+                all.push(typed);
+            }
+            return Some(all.join(","));
+        }
+        return None;
     }
+    keyed_text(f, |k| submitted.get(k).cloned())
+}
+
+/// Whether a list can be ordered by a field.
+fn sortable(f: &Field) -> bool {
+    f.stored() && !matches!(f.ty, FieldType::Json | FieldType::AnyRef { .. })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -735,10 +781,15 @@ pub fn BulkPage() -> impl IntoView {
                         }
                             .into_any();
                     }
+                    // Fields that must be unique alone, a tree's parent and what only one object
+                    // can point at are changed one object at a time.
                     let editable: Vec<&'static Field> = res
-                        .fields
-                        .iter()
-                        .filter(|f| !matches!(f.name, "name" | "slug" | "circuit_id" | "asset_tag" | "parent_id"))
+                        .writable_fields()
+                        .filter(|f| {
+                            !res.is_unique_alone(f.name)
+                                && f.name != "parent_id"
+                                && !matches!(f.ty, FieldType::AnyRef { .. })
+                        })
                         .collect();
                     let options = p.options;
                     view! {

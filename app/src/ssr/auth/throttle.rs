@@ -14,7 +14,7 @@ pub const WINDOW_MINUTES: i64 = 5;
 /// Refuse when the username or the address has too many recent failures.
 pub async fn check(db: &Db, username: &str, client_addr: &str) -> Result<(), AppError> {
     let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
-    let username = username.to_lowercase();
+    let username = crate::ssr::services::text::fold(username);
     for (col, value) in [
         (login_attempt::Column::Username, username.as_str()),
         (login_attempt::Column::ClientAddr, client_addr),
@@ -44,7 +44,7 @@ pub async fn check(db: &Db, username: &str, client_addr: &str) -> Result<(), App
 pub async fn record_failure(db: &Db, username: &str, client_addr: &str) -> Result<(), AppError> {
     let w = db.writer().await;
     login_attempt::Entity::insert(login_attempt::ActiveModel {
-        username: Set(username.to_lowercase()),
+        username: Set(crate::ssr::services::text::fold(username)),
         client_addr: Set(client_addr.to_string()),
         attempted_at: Set(Utc::now()),
         ..Default::default()
@@ -63,7 +63,7 @@ pub async fn record_failure(db: &Db, username: &str, client_addr: &str) -> Resul
 pub async fn clear(db: &Db, username: &str) -> Result<(), AppError> {
     let w = db.writer().await;
     login_attempt::Entity::delete_many()
-        .filter(login_attempt::Column::Username.eq(username.to_lowercase()))
+        .filter(login_attempt::Column::Username.eq(crate::ssr::services::text::fold(username)))
         .exec(w.conn)
         .await?;
     Ok(())

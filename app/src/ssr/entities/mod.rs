@@ -1,8 +1,15 @@
-//! A SeaORM entity for every table. All are written by hand (none is generated); enums stored as
-//! text are `DeriveActiveEnum`s defined with the shared data shapes (`crate::model`), so an
-//! unknown stored value is an error — [`stored`] names its table, column and value.
-//! `tests::entities_match_the_migrated_tables` checks every entity against the database the
-//! migrations build, on SQLite and PostgreSQL.
+//! A SeaORM entity for every table. The inventory types' entities are generated from their
+//! descriptions in `schema.rs` (`generated/`, by `make entities`; `codegen` writes them and a
+//! test keeps them current), with the hand-written glue the engine uses beside them
+//! (`inventory`). The other tables' entities are written by hand here; their enums stored as
+//! text are `DeriveActiveEnum`s defined with the shared data shapes (`crate::model`). An
+//! unknown stored value is an error — [`stored`] names its table, column and value — and
+//! `tests/entities.rs` checks every entity against the tables the migrations build, on SQLite
+//! and PostgreSQL.
+
+pub mod codegen;
+pub mod generated;
+pub mod inventory;
 
 pub mod api_token;
 pub mod change_log;
@@ -63,10 +70,24 @@ pub fn stored(table: &str, e: DbErr) -> DbErr {
         .iter()
         .find(|(n, t, _)| *n == enum_name && *t == table)
         .map(|(_, _, c)| *c)
+        .or_else(|| inventory_enum_column(table, enum_name))
         .unwrap_or("?");
     DbErr::Type(format!(
         "{table}.{column} holds '{value}', which this version of Census does not know ({enum_name})"
     ))
+}
+
+/// The column of a generated inventory entity that holds enum `enum_name`.
+fn inventory_enum_column(table: &str, enum_name: &str) -> Option<&'static str> {
+    use crate::schema::FieldType;
+    let res = crate::schema::RESOURCES.iter().find(|r| r.table == table)?;
+    res.fields.iter().find_map(|f| match f.ty {
+        FieldType::Choice(_) if codegen::camel(f.name) == enum_name => Some(f.name),
+        FieldType::AnyRef { columns, .. } if codegen::camel(columns[0]) == enum_name => {
+            Some(columns[0])
+        }
+        _ => None,
+    })
 }
 
 /// `stored` for a result read from `E`'s table.
@@ -121,7 +142,7 @@ impl ValueKind {
                 ValueKind::DateTime
             }
             "blob" | "bytea" => ValueKind::Blob,
-            "jsonb" | "json" | "json_text" => ValueKind::Json,
+            "jsonb" | "json" | "json_text" | "jsonb_text" => ValueKind::Json,
             _ if t.starts_with("varchar") || t.starts_with("character varying") => ValueKind::Text,
             _ => return None,
         })
@@ -163,9 +184,23 @@ pub fn describe<E: sea_orm::EntityTrait + Default>() -> TableDesc {
     }
 }
 
-/// Every entity, described.
+/// The kind of value a field of an inventory type is stored as.
+pub fn field_kind(f: &crate::schema::Field) -> ValueKind {
+    use crate::schema::FieldType as F;
+    match f.ty {
+        F::Int { .. } | F::Ref(_) | F::Decimal { .. } | F::Money { .. } => ValueKind::Int,
+        F::Bool => ValueKind::Bool,
+        F::Date => ValueKind::Date,
+        F::DateTime => ValueKind::DateTime,
+        F::Json => ValueKind::Json,
+        _ => ValueKind::Text,
+    }
+}
+
+/// Every entity, described (the inventory's generated ones too).
 pub fn all() -> Vec<TableDesc> {
-    vec![
+    let mut v = generated::all();
+    v.extend([
         describe::<api_token::Entity>(),
         describe::<change_log::Entity>(),
         describe::<daily_count::Entity>(),
@@ -179,5 +214,81 @@ pub fn all() -> Vec<TableDesc> {
         describe::<snapshot::Entity>(),
         describe::<snapshot_raw::Entity>(),
         describe::<user::Entity>(),
-    ]
+    ]);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{FieldType, RESOURCES};
+
+    /// Each inventory type's fields and its entity's columns agree in name, nullability and
+    /// kind of value (the entities are generated from the descriptions; this catches an entity
+    /// edited by hand or not regenerated, and a misspelt field).
+    #[test]
+    fn schema_and_entities_agree() {
+        let entities = all();
+        let mut problems = vec![];
+        for res in RESOURCES {
+            let Some(e) = entities.iter().find(|e| e.table == res.table) else {
+                problems.push(format!("{}: no entity", res.table));
+                continue;
+            };
+            let mut expected: Vec<(String, ValueKind, bool)> =
+                vec![("id".into(), ValueKind::Int, false)];
+            for f in res.stored_fields() {
+                match f.ty {
+                    FieldType::AnyRef { columns, .. } => {
+                        expected.push((columns[0].into(), ValueKind::Text, !f.required));
+                        expected.push((columns[1].into(), ValueKind::Int, !f.required));
+                    }
+                    _ => {
+                        expected.push((f.name.into(), field_kind(f), !f.not_null()));
+                        if f.has_key() {
+                            expected.push((
+                                format!("{}_key", f.name),
+                                ValueKind::Text,
+                                !f.not_null(),
+                            ));
+                        }
+                    }
+                }
+            }
+            expected.push(("search_text".into(), ValueKind::Text, false));
+            expected.push(("created_at".into(), ValueKind::DateTime, false));
+            expected.push(("updated_at".into(), ValueKind::DateTime, false));
+            for (name, kind, nullable) in &expected {
+                match e.columns.iter().find(|c| &c.name == name) {
+                    None => problems.push(format!(
+                        "{}.{name}: described, not in the entity",
+                        res.table
+                    )),
+                    Some(c) => {
+                        if c.kind != Some(*kind) {
+                            problems.push(format!(
+                                "{}.{name}: described as {kind:?}, the entity holds {:?}",
+                                res.table, c.kind
+                            ));
+                        }
+                        if c.nullable != *nullable {
+                            problems.push(format!(
+                                "{}.{name}: nullable {nullable} in the description, {} in the entity",
+                                res.table, c.nullable
+                            ));
+                        }
+                    }
+                }
+            }
+            for c in &e.columns {
+                if !expected.iter().any(|x| x.0 == c.name) {
+                    problems.push(format!(
+                        "{}.{}: in the entity, not described",
+                        res.table, c.name
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
 }

@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub username: String,
+    /// `username`, case-folded: usernames are unique and signed in with ignoring case.
+    pub username_key: String,
     pub password_hash: String,
     pub role: Role,
     pub is_active: bool,

@@ -1,17 +1,20 @@
 //! The domain services: the one place where validation, permission checks and the change log
 //! happen, whichever door (page, server function, REST, CLI, job) a request came in by.
 
-pub mod cells;
 pub mod changelog;
+pub mod export;
 pub mod history;
 pub mod jobs;
 pub mod objects;
-pub mod query;
+pub mod paging;
+pub mod rules;
 pub mod search;
 pub mod sources;
+pub mod text;
 pub mod tokens;
 pub mod users;
-pub mod validate;
+
+pub use objects::{parse as validate, query};
 
 use crate::error::AppError;
 use crate::model::Role;

@@ -8,7 +8,6 @@ use crate::model::{Role, UserDto};
 use crate::ssr::auth::{self, throttle};
 use crate::ssr::db::Db;
 use crate::ssr::entities::{api_token, user};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
@@ -81,11 +80,9 @@ async fn by_name<C: sea_orm::ConnectionTrait>(
     conn: &C,
     username: &str,
 ) -> Result<Option<user::Model>, AppError> {
-    // Usernames are unique ignoring case.
+    // Usernames are unique ignoring case (any script): their folded keys.
     let all = user::Entity::find()
-        .filter(
-            Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(username.to_lowercase()),
-        )
+        .filter(user::Column::UsernameKey.eq(super::text::fold(username)))
         .one(conn)
         .await?;
     Ok(all)
@@ -116,6 +113,7 @@ async fn insert<C: sea_orm::ConnectionTrait>(
     let t = now();
     let m = user::ActiveModel {
         username: Set(username.to_string()),
+        username_key: Set(super::text::fold(username)),
         password_hash: Set(hash),
         role: Set(role),
         is_active: Set(true),

@@ -1,0 +1,328 @@
+//! The one export service: every CSV Census writes (inventory lists, devices seen, the change
+//! log, later import reports) and every JSON Lines export goes through here, streamed in
+//! chunks, whichever door asked (REST, pages, CLI).
+//!
+//! Spreadsheet formulas are neutralised: a CSV cell that begins with `=`, `+`, `-`, `@`, a tab
+//! or a carriage return gets a leading `'`, so a spreadsheet opening the file shows the text
+//! instead of running it (the usual defence against CSV injection, as OWASP describes it).
+//! Cells that are plainly numbers (`-5`, `-1.25`) stay as they are.
+
+use super::Ctx;
+use super::changelog::{self, ChangeFilter};
+use super::objects::{self, api, query::ListQuery};
+use crate::error::AppError;
+use crate::model::ChangeDto;
+use crate::schema::Resource;
+use std::borrow::Cow;
+
+/// Rows loaded per chunk.
+const CHUNK: usize = 1000;
+
+/// What an export is written as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values with a header row, formulas neutralised.
+    Csv,
+    /// One JSON object per line, the API's shape (`application/x-ndjson`).
+    JsonLines,
+}
+
+impl Format {
+    /// `csv` or `jsonl` (the `format` parameter); None for anything else.
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "csv" => Some(Format::Csv),
+            "jsonl" => Some(Format::JsonLines),
+            _ => None,
+        }
+    }
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::JsonLines => "application/x-ndjson",
+        }
+    }
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::JsonLines => "jsonl",
+        }
+    }
+}
+
+/// A cell as it is written to CSV: text a spreadsheet would take for a formula starts with `'`.
+pub fn neutralise(s: &str) -> Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_number(s) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// A plain decimal number (`-5`, `+1.5`, `-0.25`): safe in a spreadsheet.
+fn is_number(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let mut parts = digits.splitn(2, '.');
+    let whole = parts.next().unwrap_or("");
+    let frac = parts.next();
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// CSV written in chunks: rows go in, bytes come out as they fill.
+pub struct Csv {
+    w: csv::Writer<Vec<u8>>,
+}
+
+impl Csv {
+    /// A writer whose first row is `header`.
+    pub fn new(header: &[String]) -> Result<Csv, AppError> {
+        let mut c = Csv {
+            w: csv::Writer::from_writer(vec![]),
+        };
+        c.row(header.iter().map(String::as_str))?;
+        Ok(c)
+    }
+
+    /// Write one row, every cell neutralised.
+    pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> Result<(), AppError> {
+        let cells: Vec<Cow<str>> = cells.into_iter().map(neutralise).collect();
+        self.w
+            .write_record(cells.iter().map(|c| c.as_bytes()))
+            .map_err(|e| AppError::Internal(format!("Could not write the CSV: {e}")))
+    }
+
+    /// The bytes written since the last call.
+    pub fn take(&mut self) -> Result<Vec<u8>, AppError> {
+        let w = std::mem::replace(&mut self.w, csv::Writer::from_writer(vec![]));
+        w.into_inner()
+            .map_err(|e| AppError::Internal(format!("Could not write the CSV: {e}")))
+    }
+}
+
+/// An export in progress: each call to `next` gives the next chunk of bytes, None at the end.
+#[async_trait::async_trait]
+pub trait Export: Send {
+    fn format(&self) -> Format;
+    /// The file name offered for download (`devices.csv`).
+    fn filename(&self) -> String;
+    async fn next(&mut self) -> Result<Option<Vec<u8>>, AppError>;
+}
+
+/// Every object of a list query (its paging ignored), in list order.
+pub struct Objects {
+    ctx: Ctx,
+    res: &'static Resource,
+    lq: ListQuery,
+    format: Format,
+    ids: Option<Vec<i64>>,
+    done: usize,
+    csv: Option<Csv>,
+}
+
+/// Export the objects a list query matches.
+pub fn objects(ctx: &Ctx, res: &'static Resource, lq: ListQuery, format: Format) -> Objects {
+    Objects {
+        ctx: ctx.clone(),
+        res,
+        lq,
+        format,
+        ids: None,
+        done: 0,
+        csv: None,
+    }
+}
+
+#[async_trait::async_trait]
+impl Export for Objects {
+    fn format(&self) -> Format {
+        self.format
+    }
+
+    fn filename(&self) -> String {
+        format!("{}.{}", self.res.slug, self.format.extension())
+    }
+
+    async fn next(&mut self) -> Result<Option<Vec<u8>>, AppError> {
+        if self.ids.is_none() {
+            self.ids = Some(objects::matching_ids(&self.ctx, self.res, &self.lq).await?);
+            if self.format == Format::Csv {
+                let mut c = Csv::new(&api::csv_header(self.res))?;
+                let header = c.take()?;
+                self.csv = Some(c);
+                return Ok(Some(header));
+            }
+        }
+        let ids = self.ids.as_ref().expect("loaded above");
+        if self.done >= ids.len() {
+            return Ok(None);
+        }
+        let chunk = &ids[self.done..(self.done + CHUNK).min(ids.len())];
+        self.done += chunk.len();
+        let dtos = objects::dtos_by_id(&self.ctx, self.res, chunk).await?;
+        match (&mut self.csv, self.format) {
+            (Some(c), Format::Csv) => {
+                for o in &dtos {
+                    let row = api::csv_row(self.res, o);
+                    c.row(row.iter().map(String::as_str))?;
+                }
+                Ok(Some(c.take()?))
+            }
+            _ => {
+                let mut out = Vec::with_capacity(dtos.len() * 256);
+                for o in &dtos {
+                    serde_json::to_writer(&mut out, &api::ApiObject(self.res, o))
+                        .map_err(|e| AppError::Internal(format!("Could not write JSON: {e}")))?;
+                    out.push(b'\n');
+                }
+                Ok(Some(out))
+            }
+        }
+    }
+}
+
+/// The change-log entries a filter matches, newest first.
+pub struct Changes {
+    ctx: Ctx,
+    filter: ChangeFilter,
+    format: Format,
+    offset: u64,
+    started: bool,
+    csv: Option<Csv>,
+}
+
+/// Export the change log.
+pub fn changes(ctx: &Ctx, filter: ChangeFilter, format: Format) -> Changes {
+    Changes {
+        ctx: ctx.clone(),
+        filter,
+        format,
+        offset: 0,
+        started: false,
+        csv: None,
+    }
+}
+
+/// The CSV columns of the change log.
+const CHANGE_COLUMNS: [&str; 10] = [
+    "id",
+    "time",
+    "request_id",
+    "user_id",
+    "username",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "action",
+    "changes",
+];
+
+fn change_row(c: &ChangeDto) -> Vec<String> {
+    let diff: Vec<String> = c
+        .diff()
+        .into_iter()
+        .map(|(field, before, after)| format!("{field}: {before} → {after}"))
+        .collect();
+    vec![
+        c.id.to_string(),
+        c.time.clone(),
+        c.request_id.clone(),
+        c.user_id.map(|u| u.to_string()).unwrap_or_default(),
+        c.username.clone(),
+        c.object_type.clone(),
+        c.object_id.to_string(),
+        c.object_repr.clone(),
+        c.action.clone(),
+        diff.join("; "),
+    ]
+}
+
+#[async_trait::async_trait]
+impl Export for Changes {
+    fn format(&self) -> Format {
+        self.format
+    }
+
+    fn filename(&self) -> String {
+        format!("changes.{}", self.format.extension())
+    }
+
+    async fn next(&mut self) -> Result<Option<Vec<u8>>, AppError> {
+        if !self.started {
+            self.started = true;
+            if self.format == Format::Csv {
+                let header: Vec<String> = CHANGE_COLUMNS.iter().map(|s| s.to_string()).collect();
+                let mut c = Csv::new(&header)?;
+                let bytes = c.take()?;
+                self.csv = Some(c);
+                return Ok(Some(bytes));
+            }
+        }
+        let page = changelog::list(&self.ctx, &self.filter, CHUNK as u64, self.offset).await?;
+        if page.rows.is_empty() {
+            return Ok(None);
+        }
+        self.offset += page.rows.len() as u64;
+        match (&mut self.csv, self.format) {
+            (Some(c), Format::Csv) => {
+                for r in &page.rows {
+                    let row = change_row(r);
+                    c.row(row.iter().map(String::as_str))?;
+                }
+                Ok(Some(c.take()?))
+            }
+            _ => {
+                let mut out = vec![];
+                for r in &page.rows {
+                    serde_json::to_writer(&mut out, r)
+                        .map_err(|e| AppError::Internal(format!("Could not write JSON: {e}")))?;
+                    out.push(b'\n');
+                }
+                Ok(Some(out))
+            }
+        }
+    }
+}
+
+/// Run an export to the end (the CLI, tests).
+pub async fn collect(e: &mut dyn Export) -> Result<Vec<u8>, AppError> {
+    let mut out = vec![];
+    while let Some(chunk) = e.next().await? {
+        out.extend(chunk);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_numbers_are_not() {
+        assert_eq!(
+            neutralise("=HYPERLINK(\"http://evil.invalid/\",\"x\")"),
+            "'=HYPERLINK(\"http://evil.invalid/\",\"x\")"
+        );
+        assert_eq!(neutralise("+1-555"), "'+1-555");
+        assert_eq!(neutralise("@SUM(1+1)"), "'@SUM(1+1)");
+        assert_eq!(neutralise("\tx"), "'\tx");
+        assert_eq!(neutralise("\rx"), "'\rx");
+        assert_eq!(neutralise("-"), "'-");
+        assert_eq!(neutralise("-5"), "-5");
+        assert_eq!(neutralise("-1.25"), "-1.25");
+        assert_eq!(neutralise("+3"), "+3");
+        assert_eq!(neutralise("-1.2.3"), "'-1.2.3");
+        assert_eq!(neutralise("sw-core"), "sw-core");
+        assert_eq!(neutralise(""), "");
+    }
+
+    #[test]
+    fn csv_rows_come_out_in_chunks() {
+        let mut c = Csv::new(&["a".into(), "b".into()]).unwrap();
+        assert_eq!(c.take().unwrap(), b"a,b\n");
+        c.row(["=1+1", "x,y"]).unwrap();
+        assert_eq!(c.take().unwrap(), b"'=1+1,\"x,y\"\n");
+    }
+}
