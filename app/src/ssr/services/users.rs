@@ -38,11 +38,13 @@ pub fn actor_of(m: &user::Model) -> Actor {
     }
 }
 
+/// A username: 1 to 64 letters (of any script), digits, `.`, `_`, `-` or `@`; unique and
+/// signed in with ignoring case (Unicode case folding).
 fn check_username(u: &str, errors: &mut FieldErrors) {
     let ok = !u.is_empty()
-        && u.len() <= 64
+        && u.chars().count() <= 64
         && u.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
     if !ok {
         errors
             .entry("username".into())

@@ -1309,3 +1309,52 @@ pub fn form_values(res: &Resource, form: &HashMap<String, String>) -> Values {
     }
     m
 }
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use crate::ssr::testing::TestDb;
+
+    /// A duplicate only the database catches (two writes racing past validation) is a 400 on
+    /// the field the unique rule names, not a bare conflict.
+    async fn a_duplicate_the_database_catches_names_its_field(t: &TestDb) {
+        let insert = |name: &str, slug: &str| {
+            let now = chrono::Utc::now();
+            let mut q = Query::insert();
+            q.into_table(sea_orm::sea_query::Alias::new("sites"))
+                .columns(
+                    [
+                        "name",
+                        "name_key",
+                        "slug",
+                        "status",
+                        "created_at",
+                        "updated_at",
+                    ]
+                    .map(sea_orm::sea_query::Alias::new),
+                )
+                .values_panic([
+                    name.into(),
+                    crate::ssr::services::text::fold(name).into(),
+                    slug.into(),
+                    "active".into(),
+                    now.into(),
+                    now.into(),
+                ]);
+            q
+        };
+        t.db.conn.execute(&insert("Ústí", "a")).await.unwrap();
+        let e = t.db.conn.execute(&insert("ÚSTÍ", "b")).await.unwrap_err();
+        let e = unique_violation(&schema::SITE, e);
+        assert_eq!(e.status(), 400, "{}: {e:?}", t.backend);
+        assert!(e.field_errors().contains_key("name"), "{e:?}");
+        let e = t.db.conn.execute(&insert("Other", "a")).await.unwrap_err();
+        assert!(
+            unique_violation(&schema::SITE, e)
+                .field_errors()
+                .contains_key("slug")
+        );
+    }
+
+    crate::db_tests!(a_duplicate_the_database_catches_names_its_field);
+}
