@@ -478,3 +478,106 @@ pub async fn test(
     policy.timeout = policy.timeout.min(Duration::from_secs(20));
     source.imp().test(cfg, &policy, &rep).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ninja::NinjaSettings;
+    use super::*;
+
+    fn values(pairs: &[(&str, &str)]) -> Values {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn declarations_derive_names_and_mask_secrets() {
+        let ninja = Source::Ninja.imp();
+        let keys: Vec<(&str, bool, bool, Option<&str>)> = ninja
+            .settings()
+            .iter()
+            .map(|s| (s.key, s.secret, s.required, s.default))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("url", false, true, None),
+                ("client_id", false, true, None),
+                ("client_secret", true, true, None),
+                ("scope", false, false, Some("monitoring")),
+            ]
+        );
+        assert_eq!(
+            ninja.settings()[2].env(Source::Ninja),
+            "CENSUS_NINJA_CLIENT_SECRET"
+        );
+        assert_eq!(flag_name("threatlocker_org_id"), "threatlocker-org-id");
+        assert_eq!(schedule_key(Source::Threatlocker), "schedule_threatlocker");
+        assert_eq!(Source::Threatlocker.imp().default_schedule(), "03:00");
+
+        // Off until the first setting is given; then every required one must be.
+        assert!(
+            ninja
+                .configure(Source::Ninja, &values(&[]))
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            ninja
+                .configure(Source::Ninja, &values(&[("url", "https://x")]))
+                .unwrap_err(),
+            "CENSUS_NINJA_URL is set: set CENSUS_NINJA_CLIENT_ID too"
+        );
+        let cfg = ninja
+            .configure(
+                Source::Ninja,
+                &values(&[
+                    ("url", "https://eu.ninjarmm.com/"),
+                    ("client_id", " id "),
+                    ("client_secret", "s3cret"),
+                ]),
+            )
+            .unwrap()
+            .unwrap();
+        let s = cfg.get::<NinjaSettings>().unwrap();
+        assert_eq!(
+            (s.url.as_str(), s.client_id.as_str(), s.scope.as_str()),
+            ("https://eu.ninjarmm.com", "id", "monitoring")
+        );
+        assert!(!format!("{s:?}").contains("s3cret"));
+        assert!(
+            cfg.get::<threatlocker::ThreatLockerSettings>().is_err(),
+            "another source's settings type"
+        );
+        // The Sources page: variables and values, secrets only as set / not set.
+        let shown = ninja.describe(Source::Ninja, Some(&cfg));
+        assert_eq!(
+            shown,
+            [
+                ("CENSUS_NINJA_URL".into(), "https://eu.ninjarmm.com".into()),
+                ("CENSUS_NINJA_CLIENT_ID".into(), "id".into()),
+                ("CENSUS_NINJA_CLIENT_SECRET".into(), "set".into()),
+                ("CENSUS_NINJA_SCOPE".into(), "monitoring".into()),
+            ]
+        );
+        let off = Source::Threatlocker
+            .imp()
+            .describe(Source::Threatlocker, None);
+        assert_eq!(
+            off,
+            [
+                ("CENSUS_THREATLOCKER_URL".to_string(), String::new()),
+                ("CENSUS_THREATLOCKER_API_KEY".into(), "not set".into()),
+                ("CENSUS_THREATLOCKER_ORG_ID".into(), String::new()),
+            ]
+        );
+        assert_eq!(
+            not_configured(Source::Threatlocker),
+            JobError::Failed(
+                "ThreatLocker is not configured: set CENSUS_THREATLOCKER_URL and CENSUS_THREATLOCKER_API_KEY."
+                    .into()
+            )
+        );
+    }
+}
