@@ -118,8 +118,7 @@ async fn collection_rollup_and_dashboard_figures_are_exact(t: &TestDb) {
             workstations: 4,
             spare_devices: 3,
             billable_devices: 4,
-            ninja_devices: 5,
-            threatlocker_devices: 2,
+            by_source: [(Source::Ninja, 5), (Source::Threatlocker, 2)].into(),
         },
         "{}",
         t.backend
@@ -137,7 +136,14 @@ async fn collection_rollup_and_dashboard_figures_are_exact(t: &TestDb) {
     let cov = dashboard::coverage(&c, None).await.unwrap();
     assert!(cov.available);
     let f = cov.sites.iter().find(|s| s.site_id == Some(fab)).unwrap();
-    assert_eq!((f.ninja_only, f.threatlocker_only, f.both), (3, 0, 1));
+    assert_eq!(
+        (
+            f.only[&Source::Ninja],
+            f.only[&Source::Threatlocker],
+            f.both
+        ),
+        (3, 0, 1)
+    );
 
     // The device list filters.
     let pairs = |q: &str| app::ssr::services::query::pairs(q);
@@ -157,7 +163,7 @@ async fn collection_rollup_and_dashboard_figures_are_exact(t: &TestDb) {
     again.pop();
     write_day(&c, Source::Ninja, d, again).await.unwrap();
     let today = dashboard::today(&c).await.unwrap();
-    assert_eq!(today.totals.ninja_devices, 4);
+    assert_eq!(today.totals.source(Source::Ninja), 4);
     assert_eq!(count(&c, "SELECT COUNT(*) FROM snapshots").await, 6);
     assert_eq!(count(&c, "SELECT COUNT(*) FROM snapshot_raw").await, 6);
     // The list is in host name order (any case), pages follow it, and search finds a
@@ -417,7 +423,7 @@ async fn fourteen_months_of_history_retention_and_idempotent_rollups(t: &TestDb)
     let f = dashboard::figures_on(&c.db.conn, day("2024-02-29"))
         .await
         .unwrap();
-    assert_eq!(f.total.ninja_devices, 5 + 2);
+    assert_eq!(f.total.source(Source::Ninja), 5 + 2);
     // Settings: retention periods are admin-only and validated.
     let e = settings::save(&ctx(t, Role::Editor), settings::HistorySettings::default()).await;
     assert!(e.is_err());

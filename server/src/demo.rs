@@ -2,7 +2,6 @@
 //! Census devices, and 14 months of NinjaOne and ThreatLocker history (every day of the last
 //! 65, month-ends before), written through the same services a real collection uses.
 
-use crate::jobs::collectors::{ninja, threatlocker};
 use crate::mock;
 use app::error::AppError;
 use app::model::history::Source;
@@ -10,6 +9,7 @@ use app::schema::Kind;
 use app::ssr::entities::snapshot;
 use app::ssr::services::history::{month_bounds, snapshots};
 use app::ssr::services::{Ctx, objects};
+use app::ssr::sources::{ninja, threatlocker};
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use serde_json::{Value, json};
 use std::collections::HashMap;

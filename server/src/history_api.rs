@@ -215,12 +215,9 @@ fn jobs_collection() -> MethodRouter<AppState> {
                     ..Default::default()
                 };
                 if let Some(k) = param(&p, "kind").filter(|s| !s.is_empty()) {
-                    f.kind = Some(JobKind::parse(k).ok_or_else(|| {
-                        AppError::field(
-                            "kind",
-                            "collect_ninja, collect_threatlocker, rollup or retention",
-                        )
-                    })?);
+                    f.kind = Some(
+                        JobKind::parse(k).ok_or_else(|| AppError::field("kind", kind_choices()))?,
+                    );
                 }
                 if let Some(s) = param(&p, "status").filter(|s| !s.is_empty()) {
                     f.status = Some(JobStatus::parse(s).ok_or_else(|| {
@@ -232,8 +229,15 @@ fn jobs_collection() -> MethodRouter<AppState> {
                     .into_iter()
                     .map(|j| serde_json::to_value(j).expect("DTOs serialise"))
                     .collect();
-                Ok(Json(crate::rest::list_json("/api/v1/jobs/", &p, count, limit, offset, rows))
-                    .into_response())
+                Ok(Json(crate::rest::list_json(
+                    "/api/v1/jobs/",
+                    &p,
+                    count,
+                    limit,
+                    offset,
+                    rows,
+                ))
+                .into_response())
             }
             .await,
         )
@@ -253,10 +257,7 @@ fn jobs_collection() -> MethodRouter<AppState> {
                         .and_then(Value::as_str)
                         .and_then(JobKind::parse)
                         .ok_or_else(|| {
-                            AppError::field(
-                                "kind",
-                                "Required: collect_ninja, collect_threatlocker, rollup or retention.",
-                            )
+                            AppError::field("kind", format!("Required: {}.", kind_choices()))
                         })?;
                     let params = m.get("params").cloned().unwrap_or_else(|| json!({}));
                     let job = s
@@ -264,7 +265,11 @@ fn jobs_collection() -> MethodRouter<AppState> {
                         .enqueue(&c, kind, params, Trigger::User, None)
                         .await?
                         .ok_or_else(|| AppError::Conflict("The job was not queued.".into()))?;
-                    Ok((StatusCode::ACCEPTED, Json(serde_json::to_value(job).expect("serialises"))).into_response())
+                    Ok((
+                        StatusCode::ACCEPTED,
+                        Json(serde_json::to_value(job).expect("serialises")),
+                    )
+                        .into_response())
                 }
                 .await,
             )
@@ -310,7 +315,8 @@ fn source_test() -> MethodRouter<AppState> {
                 async {
                     let src = Source::parse(&source).ok_or_else(|| {
                         AppError::NotFound(format!(
-                            "There is no source {source:?}; use ninja or threatlocker."
+                            "There is no source {source:?}; use {}.",
+                            Source::choices()
                         ))
                     })?;
                     ok(&sources::test(&c, &s.runner, src).await?)
@@ -329,7 +335,7 @@ fn mappings_collection() -> MethodRouter<AppState> {
                 let source = match param(&p, "source").filter(|s| !s.is_empty()) {
                     Some(s) => Some(
                         Source::parse(s)
-                            .ok_or_else(|| AppError::field("source", "ninja or threatlocker"))?,
+                            .ok_or_else(|| AppError::field("source", Source::choices()))?,
                     ),
                     None => None,
                 };
@@ -464,7 +470,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         date_param("date", "the collected day (default: the latest)"),
         qparam(
             "source",
-            json!({"type": "string", "enum": ["ninja", "threatlocker"]}),
+            json!({"type": "string", "enum": source_ids()}),
             "source",
         ),
         qparam(
@@ -507,7 +513,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     let mut job_params = vec![
         qparam(
             "kind",
-            json!({"type": "string", "enum": ["collect_ninja", "collect_threatlocker", "rollup", "retention"]}),
+            json!({"type": "string", "enum": kind_ids()}),
             "kind",
         ),
         qparam(
@@ -517,7 +523,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
     ];
     job_params.extend(paging());
-    let source_path = json!({"name": "source", "in": "path", "required": true, "schema": {"type": "string", "enum": ["ninja", "threatlocker"]}});
+    let source_path = json!({"name": "source", "in": "path", "required": true, "schema": {"type": "string", "enum": source_ids()}});
     vec![
         (
             "/api/v1/dashboard/today",
@@ -701,7 +707,7 @@ pub fn endpoints() -> Vec<Endpoint> {
                     "Source organisation and location names and the sites they map to",
                     vec![qparam(
                         "source",
-                        json!({"type": "string", "enum": ["ninja", "threatlocker"]}),
+                        json!({"type": "string", "enum": source_ids()}),
                         "source",
                     )],
                     None,
@@ -793,12 +799,27 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
+/// Every source id, for the OpenAPI document.
+fn source_ids() -> Vec<&'static str> {
+    Source::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+/// Every job kind, for the OpenAPI document.
+fn kind_ids() -> Vec<String> {
+    JobKind::all().into_iter().map(JobKind::as_str).collect()
+}
+
+/// The job kinds as a sentence for messages: `collect_ninja, …, rollup or retention`.
+fn kind_choices() -> String {
+    app::model::history::phrase(&kind_ids(), "or")
+}
+
 /// The schemas of these endpoints.
 pub fn schemas(spec: &mut Spec) {
     let int = json!({"type": "integer"});
-    let totals: serde_json::Map<String, Value> = app::model::history::Totals::KEYS
-        .iter()
-        .map(|k| (k.to_string(), int.clone()))
+    let totals: serde_json::Map<String, Value> = app::model::history::Totals::keys()
+        .into_iter()
+        .map(|k| (k, int.clone()))
         .collect();
     let date =
         json!({"type": "string", "nullable": true, "description": "YYYY-MM-DDT00:00:00+00:00"});
@@ -814,9 +835,9 @@ pub fn schemas(spec: &mut Spec) {
         "date": date, "totals": r("Totals"), "sites": {"type": "array", "items": r("SiteTotals")}, "site_count": int}}));
     spec.schema("Change", json!({"type": "object", "properties": {
         "current": int, "previous": int, "change": int, "change_percent": {"type": "number", "nullable": true}}}));
-    let changes: serde_json::Map<String, Value> = app::model::history::Totals::KEYS
-        .iter()
-        .map(|k| (k.to_string(), r("Change")))
+    let changes: serde_json::Map<String, Value> = app::model::history::Totals::keys()
+        .into_iter()
+        .map(|k| (k, r("Change")))
         .collect();
     spec.schema("Comparison", json!({"type": "object", "properties": {
         "today_date": date, "last_month_end_date": date, "today_totals": r("Totals"), "last_month_totals": r("Totals"),
@@ -826,16 +847,24 @@ pub fn schemas(spec: &mut Spec) {
             "site_id": {"type": "integer", "nullable": true}, "site_name": {"type": "string"},
             "current": r("Totals"), "previous": r("Totals"), "change": int,
             "change_percent": {"type": "number", "nullable": true}}}}}}));
+    let mut coverage_row = serde_json::Map::new();
+    coverage_row.insert(
+        "site_id".into(),
+        json!({"type": "integer", "nullable": true}),
+    );
+    coverage_row.insert("site_name".into(), json!({"type": "string"}));
+    for s in Source::ALL {
+        coverage_row.insert(format!("{}_only", s.as_str()), int.clone());
+    }
+    coverage_row.insert("both".into(), int.clone());
     spec.schema("Coverage", json!({"type": "object", "properties": {
         "date": date, "available": {"type": "boolean"}, "reason": {"type": "string", "nullable": true},
-        "sites": {"type": "array", "items": {"type": "object", "properties": {
-            "site_id": {"type": "integer", "nullable": true}, "site_name": {"type": "string"},
-            "ninja_only": int, "threatlocker_only": int, "both": int}}}}}));
+        "sites": {"type": "array", "items": {"type": "object", "properties": coverage_row}}}}));
     spec.schema("Dates", json!({"type": "object", "properties": {"dates": {"type": "array", "items": {"type": "string", "format": "date"}}}}));
     let s = json!({"type": "string", "nullable": true});
     let strings = json!({"type": "array", "items": {"type": "string"}});
     spec.schema("Snapshot", json!({"type": "object", "properties": {
-        "id": int, "date": {"type": "string", "format": "date"}, "source": {"type": "string", "enum": ["ninja", "threatlocker"]},
+        "id": int, "date": {"type": "string", "format": "date"}, "source": {"type": "string", "enum": source_ids()},
         "external_id": {"type": "string"}, "hostname": s, "display_name": s, "site_id": {"type": "integer", "nullable": true},
         "site_name": {"type": "string"}, "org_name": {"type": "string"}, "location_name": {"type": "string"}, "node_class": s,
         "classification": {"type": "string"}, "is_spare": {"type": "boolean"}, "is_billable": {"type": "boolean"},
@@ -854,7 +883,7 @@ pub fn schemas(spec: &mut Spec) {
     spec.schema("JobDetail", json!({"type": "object", "properties": {"job": r("Job"), "logs": {"type": "array", "items": {"type": "object", "properties": {
         "time": {"type": "string"}, "level": {"type": "string"}, "message": {"type": "string"}}}}}}));
     spec.schema("JobStart", json!({"type": "object", "required": ["kind"], "additionalProperties": false, "properties": {
-        "kind": {"type": "string", "enum": ["collect_ninja", "collect_threatlocker", "rollup", "retention"]},
+        "kind": {"type": "string", "enum": kind_ids()},
         "params": {"type": "object", "description": "collections and retention: as_of (YYYY-MM-DD); rollup: from, to"}}}));
     spec.schema("SourceStatus", json!({"type": "object", "properties": {
         "source": {"type": "string"}, "label": {"type": "string"}, "configured": {"type": "boolean"},

@@ -44,8 +44,8 @@ enum Command {
     Token(TokenCmd),
     /// Collect today's devices from a source now (the job the scheduler runs daily)
     Collect {
-        /// ninja or threatlocker
-        #[arg(value_parser = ["ninja", "threatlocker"])]
+        /// The source to collect from
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(Source::ALL.map(Source::as_str)))]
         source: String,
         /// Record the snapshots under this date (YYYY-MM-DD) instead of today
         #[arg(long)]
@@ -399,10 +399,9 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Collect { source, as_of } => {
-            let kind = match source.as_str() {
-                "ninja" | "ninjaone" => JobKind::Collect(Source::Ninja),
-                "threatlocker" => JobKind::Collect(Source::Threatlocker),
-                _ => bail!("collect what? ninja or threatlocker"),
+            let kind = match Source::parse(&source) {
+                Some(s) => JobKind::Collect(s),
+                None => bail!("collect what? {}", Source::choices()),
             };
             let params = serde_json::json!({ "as_of": date_arg("as-of", as_of)? });
             run_job(&config, kind, strip_nulls(params)).await

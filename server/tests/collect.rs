@@ -9,12 +9,14 @@ use app::model::history::*;
 use app::ssr::services::history::dashboard;
 use app::ssr::services::jobs::{self, Trigger};
 use app::ssr::services::{Ctx, tokens, users};
+use app::ssr::sources::ninja::NinjaSettings;
+use app::ssr::sources::threatlocker::ThreatLockerSettings;
+use app::ssr::sources::{BaseUrl, HttpPolicy, Secret, SettingType};
 use app::ssr::testing::{self, TestDb};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
-use server::config::{JobsConfig, NinjaConfig, Secret, ThreatLockerConfig};
+use server::config::JobsConfig;
 use server::jobs::Runner;
-use server::jobs::collectors::HttpPolicy;
 use server::mock::ninja::{NinjaMock, NinjaOptions};
 use server::mock::threatlocker::{PagingHeaders, ThreatLockerMock, ThreatLockerOptions};
 use server::mock::{Fault, ninja, threatlocker};
@@ -31,32 +33,41 @@ fn policy() -> HttpPolicy {
     }
 }
 
-fn ninja_cfg(m: &NinjaMock, secret: &str) -> NinjaConfig {
-    NinjaConfig {
-        url: m.url().to_string(),
+fn url(u: &str) -> BaseUrl {
+    BaseUrl::parse("url", u).unwrap()
+}
+
+fn ninja_cfg(m: &NinjaMock, secret: &str) -> NinjaSettings {
+    NinjaSettings {
+        url: url(m.url()),
         client_id: "census-test".into(),
         client_secret: Secret::new(secret),
         scope: "monitoring".into(),
     }
 }
 
-fn tl_cfg(m: &ThreatLockerMock, key: &str, org: Option<String>) -> ThreatLockerConfig {
-    ThreatLockerConfig {
-        url: m.url().to_string(),
+fn tl_cfg(m: &ThreatLockerMock, key: &str, org: Option<String>) -> ThreatLockerSettings {
+    ThreatLockerSettings {
+        url: url(m.url()),
         api_key: Secret::new(key),
         org_id: org,
     }
 }
 
-fn runner(t: &TestDb, ninja: Option<NinjaConfig>, tl: Option<ThreatLockerConfig>) -> Runner {
-    let mut r = Runner::new(
-        t.db.clone(),
-        JobsConfig {
-            ninja,
-            threatlocker: tl,
-            ..Default::default()
-        },
-    );
+/// The jobs configuration with these sources configured.
+fn jobs_config(ninja: Option<NinjaSettings>, tl: Option<ThreatLockerSettings>) -> JobsConfig {
+    let mut c = JobsConfig::default();
+    if let Some(n) = ninja {
+        c = c.with(Source::Ninja, n);
+    }
+    if let Some(t) = tl {
+        c = c.with(Source::Threatlocker, t);
+    }
+    c
+}
+
+fn runner(t: &TestDb, ninja: Option<NinjaSettings>, tl: Option<ThreatLockerSettings>) -> Runner {
+    let mut r = Runner::new(t.db.clone(), jobs_config(ninja, tl));
     r.policy = policy();
     r
 }
@@ -323,6 +334,21 @@ async fn ninja_retries_and_failures_leave_earlier_data_intact(t: &TestDb) {
     mock.server.stop();
 }
 
+/// A ThreatLocker collection with paging totals reported as `paging` says, counting requests
+/// from zero; it must succeed.
+async fn collect_paged(r: &Runner, mock: &ThreatLockerMock, paging: PagingHeaders) -> JobDetail {
+    mock.set_paging(paging);
+    mock.faults.reset_requests();
+    let d = collect(r, JobKind::Collect(Source::Threatlocker)).await;
+    assert_eq!(
+        d.job.status,
+        JobStatus::Succeeded,
+        "{paging:?}: {}",
+        log_text(&d)
+    );
+    d
+}
+
 async fn threatlocker_paging_in_both_header_forms_and_auth(t: &TestDb) {
     let data = threatlocker::generate(3, 20);
     let mock = ThreatLockerMock::start(data.clone(), ThreatLockerOptions::default())
@@ -336,15 +362,7 @@ async fn threatlocker_paging_in_both_header_forms_and_auth(t: &TestDb) {
         (PagingHeaders::Both, 2),
         (PagingHeaders::None, 3),
     ] {
-        mock.set_paging(paging);
-        mock.faults.reset_requests();
-        let d = collect(&r, JobKind::Collect(Source::Threatlocker)).await;
-        assert_eq!(
-            d.job.status,
-            JobStatus::Succeeded,
-            "{paging:?}: {}",
-            log_text(&d)
-        );
+        collect_paged(&r, &mock, paging).await;
         assert_eq!(
             mock.faults.count("ComputerGetByAllParameters"),
             pages,
@@ -393,6 +411,79 @@ async fn threatlocker_paging_in_both_header_forms_and_auth(t: &TestDb) {
     mock.server.stop();
 }
 
+/// The short-page fault: a ThreatLocker that serves 2 computers per page whatever `pageSize`
+/// asks, while its headers announce `totalPages: 3, totalItems: 5`. Paging follows the
+/// announcement past the short pages; a run that reads fewer rows than announced fails and
+/// saves nothing.
+async fn threatlocker_short_pages_follow_announced_totals(t: &TestDb) {
+    let data = threatlocker::generate(1, 5);
+    let live = data
+        .computers
+        .iter()
+        .filter(|c| c["isDeleted"] != json!(true))
+        .count();
+    assert_eq!(live, 5, "the generator made deleted computers");
+    let mock = ThreatLockerMock::start(data, ThreatLockerOptions::default())
+        .await
+        .unwrap();
+    mock.set_max_page_size(Some(2));
+    let r = runner(t, None, Some(tl_cfg(&mock, "tl-key-123", None)));
+    for paging in [
+        PagingHeaders::Json,
+        PagingHeaders::Separate,
+        PagingHeaders::Both,
+    ] {
+        let d = collect_paged(&r, &mock, paging).await;
+        assert_eq!(d.job.result.as_ref().unwrap()["devices"], 5, "{paging:?}");
+        assert_eq!(
+            mock.faults.count("ComputerGetByAllParameters"),
+            3,
+            "{paging:?}"
+        );
+        assert_eq!(snapshot_rows(t, "threatlocker").await.len(), 5);
+    }
+    // The list runs dry after the first page (an empty second page): 2 of the 5 announced
+    // computers arrived, so the run fails and the day keeps its earlier snapshots.
+    let before = snapshot_rows(t, "threatlocker").await;
+    mock.faults
+        .push("ComputerGetByAllParameters", Fault::Delay(0));
+    mock.faults.push("ComputerGetByAllParameters", Fault::Empty);
+    let d = collect(&r, JobKind::Collect(Source::Threatlocker)).await;
+    assert_eq!(d.job.status, JobStatus::Failed, "{}", log_text(&d));
+    assert_eq!(
+        d.job.error.as_deref(),
+        Some("ThreatLocker announced 5 computers but sent 2; nothing was saved.")
+    );
+    assert_eq!(snapshot_rows(t, "threatlocker").await, before);
+    // Without the cap the same server pages normally again.
+    mock.set_max_page_size(None);
+    mock.faults.reset_requests();
+    let d = collect(&r, JobKind::Collect(Source::Threatlocker)).await;
+    assert_eq!(d.job.status, JobStatus::Succeeded, "{}", log_text(&d));
+    assert_eq!(mock.faults.count("ComputerGetByAllParameters"), 1);
+    mock.server.stop();
+}
+
+/// A source that is not configured fails its runs with the variables to set (derived from the
+/// declarations), and its connection test says the same.
+async fn unconfigured_sources_name_their_variables(t: &TestDb) {
+    let r = runner(t, None, None);
+    let d = collect(&r, JobKind::Collect(Source::Ninja)).await;
+    assert_eq!(
+        d.job.error.as_deref(),
+        Some(
+            "NinjaOne is not configured: set CENSUS_NINJA_URL, CENSUS_NINJA_CLIENT_ID and CENSUS_NINJA_CLIENT_SECRET."
+        )
+    );
+    assert_eq!(
+        r.test(Source::Threatlocker).await,
+        Err(server::jobs::JobError::Failed(
+            "ThreatLocker is not configured: set CENSUS_THREATLOCKER_URL and CENSUS_THREATLOCKER_API_KEY."
+                .into()
+        ))
+    );
+}
+
 #[tokio::test]
 async fn cancelling_a_running_collection_saves_nothing() {
     let t = testing::sqlite().await;
@@ -437,12 +528,11 @@ async fn the_scheduler_runs_configured_collections() {
     let mut r = runner(&t, Some(ninja_cfg(&mock, "s3cret-ninja")), None);
     // The latest 00:00 slot is always due; retention off.
     let cfg = JobsConfig {
-        ninja: Some(ninja_cfg(&mock, "s3cret-ninja")),
-        schedule_ninja: chrono::NaiveTime::from_hms_opt(0, 0, 0),
         schedule_retention: None,
         workers: 1,
-        ..Default::default()
-    };
+        ..jobs_config(Some(ninja_cfg(&mock, "s3cret-ninja")), None)
+    }
+    .with_schedule(Source::Ninja, chrono::NaiveTime::from_hms_opt(0, 0, 0));
     r.config = std::sync::Arc::new(cfg);
     r.clone().spawn();
     let ctx = Ctx::system(t.db.clone(), "test");
@@ -470,7 +560,7 @@ async fn the_scheduler_runs_configured_collections() {
     .unwrap();
     assert_eq!(n, 1, "one run per slot");
     let today = dashboard::today(&ctx).await.unwrap();
-    assert_eq!(today.totals.ninja_devices, 12);
+    assert_eq!(today.totals.source(Source::Ninja), 12);
     mock.server.stop();
     t.cleanup().await;
 }
@@ -533,11 +623,10 @@ async fn dashboard_and_jobs_through_rest(t: &TestDb) {
     let (_admin, editor, viewer) = (&tok[0], &tok[1], &tok[2]);
     let config = server::config::Config::defaults(
         "",
-        JobsConfig {
-            ninja: Some(ninja_cfg(&nm, "s3cret-ninja")),
-            threatlocker: Some(tl_cfg(&tm, "tl-key-123", None)),
-            ..Default::default()
-        },
+        jobs_config(
+            Some(ninja_cfg(&nm, "s3cret-ninja")),
+            Some(tl_cfg(&tm, "tl-key-123", None)),
+        ),
     );
     let mut state = server::AppState::new(t.db.clone(), config);
     state.runner.policy = policy();
@@ -777,5 +866,7 @@ app::db_tests!(
     ninja_collection_snapshots_token_reuse_and_renewal,
     ninja_retries_and_failures_leave_earlier_data_intact,
     threatlocker_paging_in_both_header_forms_and_auth,
+    threatlocker_short_pages_follow_announced_totals,
+    unconfigured_sources_name_their_variables,
     dashboard_and_jobs_through_rest,
 );

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Derives for an enum stored as text: the browser sees plain serde; the server also gets a
 /// SeaORM `DeriveActiveEnum` (snake_case values), so an unknown stored value is an error.
@@ -17,40 +18,87 @@ macro_rules! stored_enum {
 }
 pub(crate) use stored_enum;
 
-stored_enum! {
-    /// A system that reports devices to Census.
-    pub enum Source {
-        Ninja,
-        Threatlocker,
+/// The source registry: one line per source generates the shared [`Source`] enum (stored as
+/// text in `job_runs.source`, `snapshots.source` and the rollups, so a line's id must never
+/// change) with `ALL`, `as_str`, `label` and `parse`, and, on the server, the dispatch to the
+/// source's implementation (`Source::imp`, a module of `crate::ssr::sources`). Registry order is
+/// the order of the dashboard's figures, charts and tables.
+macro_rules! sources {
+    ($($(#[$vm:meta])* $v:ident = $id:literal, $label:literal => $($imp:ident)::+;)+) => {
+        /// A system that reports devices to Census (one line of the `sources!` registry each).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+        #[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+        pub enum Source {
+            $(
+                $(#[$vm])*
+                #[serde(rename = $id)]
+                #[cfg_attr(feature = "ssr", sea_orm(string_value = $id))]
+                $v,
+            )+
+        }
+
+        impl Source {
+            /// Every source, in registry order.
+            pub const ALL: [Source; [$($id),+].len()] = [$(Source::$v),+];
+            /// The id stored in the database and used in URLs, job kinds and setting names
+            /// (`ninja`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Source::$v => $id,)+
+                }
+            }
+            /// The vendor's name as users know it (`NinjaOne`).
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(Source::$v => $label,)+
+                }
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl Source {
+            /// The implementation that collects from this source, tests its connection and
+            /// describes its settings.
+            pub fn imp(self) -> &'static dyn crate::ssr::sources::SourceImpl {
+                match self {
+                    $(Source::$v => &crate::ssr::sources::$($imp)::+,)+
+                }
+            }
+        }
+    };
+}
+
+sources! {
+    Ninja = "ninja", "NinjaOne" => ninja::NinjaOne;
+    Threatlocker = "threatlocker", "ThreatLocker" => threatlocker::ThreatLocker;
+}
+
+/// Items as a phrase: `a`, `a or b`, `a, b or c` (with `conjunction` "or", "and", "nor").
+pub fn phrase<S: AsRef<str>>(items: &[S], conjunction: &str) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} {conjunction} {}", rest.join(", "), last.as_ref())
+        }
+        Some((last, _)) => last.as_ref().to_string(),
+        None => String::new(),
     }
 }
 
 impl Source {
-    pub const ALL: [Source; 2] = [Source::Ninja, Source::Threatlocker];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Ninja => "ninja",
-            Source::Threatlocker => "threatlocker",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Source::Ninja => "NinjaOne",
-            Source::Threatlocker => "ThreatLocker",
-        }
-    }
+    /// The source with this id, if any.
     pub fn parse(s: &str) -> Option<Source> {
         Source::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    /// The ids as a phrase for messages: `ninja or threatlocker`.
+    pub fn choices() -> String {
+        let ids: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
+        phrase(&ids, "or")
     }
     /// The job kind that collects from this source.
     pub fn job_kind(self) -> JobKind {
         JobKind::Collect(self)
-    }
-    pub fn other(self) -> Source {
-        match self {
-            Source::Ninja => Source::Threatlocker,
-            Source::Threatlocker => Source::Ninja,
-        }
     }
 }
 
@@ -319,28 +367,163 @@ pub struct JobDetail {
     pub logs: Vec<JobLogDto>,
 }
 
-/// Headline figures of one day (keys as in the seed's dashboard API).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Serde for a per-source map flattened into its struct as `<source><suffix>` keys
+/// (`ninja_devices`), in registry order; every source is written (a missing one as its default)
+/// and read back (a missing key as the default), other keys are left to the struct.
+mod per_source {
+    use super::Source;
+    use serde::de::{IgnoredAny, MapAccess, Visitor};
+    use serde::ser::SerializeMap;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+    use std::marker::PhantomData;
+
+    pub fn serialize<S: Serializer, T: Serialize + Default>(
+        m: &BTreeMap<Source, T>,
+        suffix: &str,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(Source::ALL.len()))?;
+        for src in Source::ALL {
+            let key = format!("{}{suffix}", src.as_str());
+            match m.get(&src) {
+                Some(v) => map.serialize_entry(&key, v)?,
+                None => map.serialize_entry(&key, &T::default())?,
+            }
+        }
+        map.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+        suffix: &'static str,
+        d: D,
+    ) -> Result<BTreeMap<Source, T>, D::Error> {
+        struct V<T>(&'static str, PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for V<T> {
+            type Value = BTreeMap<Source, T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "figures keyed <source>{}", self.0)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(key) = a.next_key::<String>()? {
+                    match key.strip_suffix(self.0).and_then(Source::parse) {
+                        Some(src) => {
+                            out.insert(src, a.next_value::<T>()?);
+                        }
+                        None => {
+                            a.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                for src in Source::ALL {
+                    out.entry(src).or_default();
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V(suffix, PhantomData))
+    }
+}
+
+/// `<source>_devices` keys (see [`per_source`]).
+mod devices_keys {
+    use super::Source;
+    use std::collections::BTreeMap;
+    pub fn serialize<S: serde::Serializer, T: serde::Serialize + Default>(
+        m: &BTreeMap<Source, T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        super::per_source::serialize(m, "_devices", s)
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de> + Default>(
+        d: D,
+    ) -> Result<BTreeMap<Source, T>, D::Error> {
+        super::per_source::deserialize("_devices", d)
+    }
+}
+
+/// `<source>_only` keys (see [`per_source`]).
+mod only_keys {
+    use super::Source;
+    use std::collections::BTreeMap;
+    pub fn serialize<S: serde::Serializer>(
+        m: &BTreeMap<Source, i64>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        super::per_source::serialize(m, "_only", s)
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<Source, i64>, D::Error> {
+        super::per_source::deserialize("_only", d)
+    }
+}
+
+/// Every source with its default value (0 for counts).
+fn every_source<T: Default>() -> BTreeMap<Source, T> {
+    Source::ALL.into_iter().map(|s| (s, T::default())).collect()
+}
+
+/// Headline figures of one day. JSON keys as in the seed's dashboard API: `total_devices`,
+/// `servers`, `workstations`, `spare_devices`, `billable_devices`, then `<source>_devices` for
+/// every source in registry order (`ninja_devices`, `threatlocker_devices`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub total_devices: i64,
     pub servers: i64,
     pub workstations: i64,
     pub spare_devices: i64,
     pub billable_devices: i64,
-    pub ninja_devices: i64,
-    pub threatlocker_devices: i64,
+    /// Devices per source; every source is present.
+    #[serde(flatten, with = "devices_keys")]
+    pub by_source: BTreeMap<Source, i64>,
 }
 
+impl Default for Totals {
+    fn default() -> Self {
+        Totals {
+            total_devices: 0,
+            servers: 0,
+            workstations: 0,
+            spare_devices: 0,
+            billable_devices: 0,
+            by_source: every_source(),
+        }
+    }
+}
+
+/// The figures every day has whatever the sources, with their labels.
+const FIXED_FIGURES: [(&str, &str); 5] = [
+    ("total_devices", "Total devices"),
+    ("servers", "Servers"),
+    ("workstations", "Workstations"),
+    ("spare_devices", "Spare"),
+    ("billable_devices", "Billable"),
+];
+
 impl Totals {
-    pub const KEYS: [&'static str; 7] = [
-        "total_devices",
-        "servers",
-        "workstations",
-        "spare_devices",
-        "billable_devices",
-        "ninja_devices",
-        "threatlocker_devices",
-    ];
+    /// Every figure's key in JSON order: the fixed five, then `<source>_devices` per source.
+    pub fn keys() -> Vec<String> {
+        FIXED_FIGURES
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .chain(Source::ALL.into_iter().map(Totals::source_key))
+            .collect()
+    }
+    /// The key of a source's device count: `ninja_devices`.
+    pub fn source_key(s: Source) -> String {
+        format!("{}_devices", s.as_str())
+    }
+    /// The source whose device count `key` names, if it names one.
+    pub fn key_source(key: &str) -> Option<Source> {
+        key.strip_suffix("_devices").and_then(Source::parse)
+    }
+    /// Devices one source reported.
+    pub fn source(&self, s: Source) -> i64 {
+        self.by_source.get(&s).copied().unwrap_or(0)
+    }
+    /// The figure named `key` (0 for an unknown key).
     pub fn get(&self, key: &str) -> i64 {
         match key {
             "total_devices" => self.total_devices,
@@ -348,22 +531,17 @@ impl Totals {
             "workstations" => self.workstations,
             "spare_devices" => self.spare_devices,
             "billable_devices" => self.billable_devices,
-            "ninja_devices" => self.ninja_devices,
-            "threatlocker_devices" => self.threatlocker_devices,
-            _ => 0,
+            _ => Totals::key_source(key).map_or(0, |s| self.source(s)),
         }
     }
+    /// The label of the figure named `key` (a source's figure is labelled with its name).
     pub fn label(key: &str) -> &'static str {
-        match key {
-            "total_devices" => "Total devices",
-            "servers" => "Servers",
-            "workstations" => "Workstations",
-            "spare_devices" => "Spare",
-            "billable_devices" => "Billable",
-            "ninja_devices" => "NinjaOne",
-            "threatlocker_devices" => "ThreatLocker",
-            _ => "",
-        }
+        FIXED_FIGURES
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, l)| *l)
+            .or_else(|| Totals::key_source(key).map(Source::label))
+            .unwrap_or("")
     }
 }
 
@@ -388,7 +566,7 @@ pub struct TodayDto {
 }
 
 /// One figure then and now.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub current: i64,
     pub previous: i64,
@@ -414,6 +592,7 @@ impl Change {
     }
 }
 
+/// Every figure of [`Totals`] then and now, under the same keys.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Changes {
     pub total_devices: Change,
@@ -421,20 +600,36 @@ pub struct Changes {
     pub workstations: Change,
     pub spare_devices: Change,
     pub billable_devices: Change,
-    pub ninja_devices: Change,
-    pub threatlocker_devices: Change,
+    /// Per source (`ninja_devices`, …); every source is present.
+    #[serde(flatten, with = "devices_keys")]
+    pub by_source: BTreeMap<Source, Change>,
 }
 
 impl Changes {
+    /// Each figure of `now` against the same figure of `then`.
     pub fn between(now: &Totals, then: &Totals) -> Changes {
+        let c = |key: &str| Change::new(now.get(key), then.get(key));
         Changes {
-            total_devices: Change::new(now.total_devices, then.total_devices),
-            servers: Change::new(now.servers, then.servers),
-            workstations: Change::new(now.workstations, then.workstations),
-            spare_devices: Change::new(now.spare_devices, then.spare_devices),
-            billable_devices: Change::new(now.billable_devices, then.billable_devices),
-            ninja_devices: Change::new(now.ninja_devices, then.ninja_devices),
-            threatlocker_devices: Change::new(now.threatlocker_devices, then.threatlocker_devices),
+            total_devices: c("total_devices"),
+            servers: c("servers"),
+            workstations: c("workstations"),
+            spare_devices: c("spare_devices"),
+            billable_devices: c("billable_devices"),
+            by_source: Source::ALL
+                .into_iter()
+                .map(|s| (s, Change::new(now.source(s), then.source(s))))
+                .collect(),
+        }
+    }
+    /// The change of the figure named `key` (see [`Totals::keys`]); None for an unknown key.
+    pub fn get(&self, key: &str) -> Option<&Change> {
+        match key {
+            "total_devices" => Some(&self.total_devices),
+            "servers" => Some(&self.servers),
+            "workstations" => Some(&self.workstations),
+            "spare_devices" => Some(&self.spare_devices),
+            "billable_devices" => Some(&self.billable_devices),
+            _ => Totals::key_source(key).and_then(|s| self.by_source.get(&s)),
         }
     }
 }
@@ -490,7 +685,7 @@ pub struct SnapshotDto {
     pub last_contact: Option<String>,
     /// The Census device it matched by serial or hostname.
     pub device_id: Option<i64>,
-    /// Whether the other source saw the same device that day.
+    /// Whether another source saw the same device that day.
     pub covered: bool,
 }
 
@@ -503,22 +698,24 @@ pub struct SnapshotPage {
     pub results: Vec<SnapshotDto>,
 }
 
-/// Devices seen by one source and not the other on a day, per site.
+/// Devices seen by one source and no other on a day, per site. JSON keys: `site_id`,
+/// `site_name`, `<source>_only` per source in registry order (`ninja_only`,
+/// `threatlocker_only`), `both`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CoverageRow {
     pub site_id: Option<i64>,
     pub site_name: String,
-    /// In NinjaOne, no ThreatLocker agent.
-    pub ninja_only: i64,
-    /// In ThreatLocker, not managed by NinjaOne.
-    pub threatlocker_only: i64,
+    /// Per source: its devices that no other source saw that day; every source is present.
+    #[serde(flatten, with = "only_keys")]
+    pub only: BTreeMap<Source, i64>,
+    /// Devices of the first source in the registry that another source also saw.
     pub both: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CoverageDto {
     pub date: Option<String>,
-    /// False when one of the sources has no collection on that day (nothing to compare).
+    /// False when fewer than two sources collected on that day (nothing to compare).
     pub available: bool,
     pub reason: Option<String>,
     pub sites: Vec<CoverageRow>,
@@ -648,3 +845,110 @@ pub const DIMENSIONS: [(&str, &str); 3] = [
     ("classification", "Classification"),
     ("source", "Source"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dashboard's JSON keeps the seed API's keys, in the same order, with per-source
+    /// figures from the registry.
+    #[test]
+    fn per_source_figures_keep_the_seed_keys() {
+        let totals = Totals {
+            total_devices: 7,
+            servers: 2,
+            workstations: 4,
+            spare_devices: 3,
+            billable_devices: 4,
+            by_source: [(Source::Ninja, 5), (Source::Threatlocker, 2)].into(),
+        };
+        let json = serde_json::to_string(&totals).unwrap();
+        assert_eq!(
+            json,
+            r#"{"total_devices":7,"servers":2,"workstations":4,"spare_devices":3,"billable_devices":4,"ninja_devices":5,"threatlocker_devices":2}"#
+        );
+        assert_eq!(serde_json::from_str::<Totals>(&json).unwrap(), totals);
+        assert_eq!(
+            Totals::keys(),
+            [
+                "total_devices",
+                "servers",
+                "workstations",
+                "spare_devices",
+                "billable_devices",
+                "ninja_devices",
+                "threatlocker_devices"
+            ]
+        );
+        assert_eq!(Totals::label("threatlocker_devices"), "ThreatLocker");
+        assert_eq!(totals.get("ninja_devices"), 5);
+        // A source missing from the map is written as 0; read back, it is present.
+        let empty = Totals {
+            by_source: BTreeMap::new(),
+            ..Totals::default()
+        };
+        let json = serde_json::to_string(&empty).unwrap();
+        assert!(
+            json.ends_with(r#""ninja_devices":0,"threatlocker_devices":0}"#),
+            "{json}"
+        );
+        assert_eq!(
+            serde_json::from_str::<Totals>(&json).unwrap(),
+            Totals::default()
+        );
+
+        let site = SiteTotals {
+            site_id: Some(3),
+            site_name: "HQ".into(),
+            totals: totals.clone(),
+        };
+        let json = serde_json::to_string(&site).unwrap();
+        assert!(
+            json.starts_with(r#"{"site_id":3,"site_name":"HQ","total_devices":7,"#)
+                && json.ends_with(r#""ninja_devices":5,"threatlocker_devices":2}"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<SiteTotals>(&json).unwrap(), site);
+
+        let changes = Changes::between(&totals, &Totals::default());
+        let json = serde_json::to_value(&changes).unwrap();
+        let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+        assert_eq!(keys.len(), 7);
+        assert_eq!(json["threatlocker_devices"]["current"], 2);
+        let text = serde_json::to_string(&changes).unwrap();
+        assert!(
+            text.starts_with(r#"{"total_devices":{"current":7,"previous":0,"change":7,"change_percent":null},"servers""#)
+                && text.contains(r#""billable_devices":{"current":4,"previous":0,"change":4,"change_percent":null},"ninja_devices":{"current":5,"#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<Changes>(&text).unwrap(), changes);
+
+        let row = CoverageRow {
+            site_id: None,
+            site_name: "Unmapped".into(),
+            only: [(Source::Ninja, 3), (Source::Threatlocker, 0)].into(),
+            both: 1,
+        };
+        let json = serde_json::to_string(&row).unwrap();
+        assert_eq!(
+            json,
+            r#"{"site_id":null,"site_name":"Unmapped","ninja_only":3,"threatlocker_only":0,"both":1}"#
+        );
+        assert_eq!(serde_json::from_str::<CoverageRow>(&json).unwrap(), row);
+    }
+
+    #[test]
+    fn the_registry_names_its_sources() {
+        assert_eq!(Source::ALL, [Source::Ninja, Source::Threatlocker]);
+        assert_eq!(Source::parse("threatlocker"), Some(Source::Threatlocker));
+        assert_eq!(Source::parse("ninjaone"), None);
+        assert_eq!(Source::Ninja.label(), "NinjaOne");
+        assert_eq!(Source::choices(), "ninja or threatlocker");
+        assert_eq!(
+            serde_json::to_string(&Source::Threatlocker).unwrap(),
+            r#""threatlocker""#
+        );
+        assert_eq!(phrase(&["a", "b", "c"], "and"), "a, b and c");
+        assert_eq!(phrase(&["a"], "or"), "a");
+    }
+}

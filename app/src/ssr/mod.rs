@@ -5,6 +5,7 @@ pub mod auth;
 pub mod db;
 pub mod entities;
 pub mod services;
+pub mod sources;
 #[cfg(feature = "testing")]
 pub mod testing;
 

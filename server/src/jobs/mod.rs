@@ -1,8 +1,8 @@
 //! The job runner: a scheduler that enqueues daily runs, workers that claim queued runs and
 //! execute them, and the code of each kind of job (collections, rollups, retention). The CLI
-//! runs the same code in the foreground with a progress bar.
+//! runs the same code in the foreground with a progress bar. Collections go through the source
+//! registry (`Source::ALL`, `app::ssr::sources`); nothing here knows a source by name.
 
-pub mod collectors;
 pub mod schedule;
 
 use crate::config::JobsConfig;
@@ -10,9 +10,10 @@ use app::model::history::{JobDto, JobKind, JobStatus, LogLevel, Source};
 use app::ssr::db::Db;
 use app::ssr::services::history::{retention, rollup, snapshots};
 use app::ssr::services::jobs::{self, JobParams, Trigger};
+pub use app::ssr::services::jobs::{Event, JobError, Reporter};
 use app::ssr::services::{Actor, Ctx, new_request_id};
+use app::ssr::sources::{self, HttpPolicy};
 use chrono::{DateTime, NaiveDate, Utc};
-use collectors::HttpPolicy;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,75 +22,6 @@ use tokio::sync::{Notify, mpsc};
 
 /// Sees every event of a run (the CLI's progress bar).
 pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
-
-/// How a run ended early.
-#[derive(Clone, Debug, PartialEq)]
-pub enum JobError {
-    Cancelled,
-    Failed(String),
-}
-
-impl From<app::error::AppError> for JobError {
-    fn from(e: app::error::AppError) -> Self {
-        JobError::Failed(e.to_string())
-    }
-}
-
-/// What a running job reports.
-#[derive(Clone, Debug)]
-pub enum Event {
-    Log {
-        level: LogLevel,
-        message: String,
-    },
-    Progress {
-        done: i64,
-        total: Option<i64>,
-        message: String,
-    },
-}
-
-/// A running job's voice: log lines, progress, and whether it has been asked to stop.
-#[derive(Clone)]
-pub struct Reporter {
-    tx: mpsc::UnboundedSender<Event>,
-    cancel: Arc<AtomicBool>,
-}
-
-impl Reporter {
-    pub fn log(&self, level: LogLevel, message: &str) {
-        let _ = self.tx.send(Event::Log {
-            level,
-            message: message.into(),
-        });
-    }
-    pub fn progress(&self, done: i64, total: Option<i64>, message: &str) {
-        let _ = self.tx.send(Event::Progress {
-            done,
-            total,
-            message: message.into(),
-        });
-    }
-    /// Err(Cancelled) once cancellation was asked for.
-    pub fn check(&self) -> Result<(), JobError> {
-        if self.cancel.load(Ordering::Relaxed) {
-            Err(JobError::Cancelled)
-        } else {
-            Ok(())
-        }
-    }
-    /// A reporter nobody listens to, for one-off calls (connection tests).
-    pub fn detached() -> (Reporter, mpsc::UnboundedReceiver<Event>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        (
-            Reporter {
-                tx,
-                cancel: Arc::default(),
-            },
-            rx,
-        )
-    }
-}
 
 /// Everything a job needs: the database, the sources, the HTTP policy and a clock.
 #[derive(Clone)]
@@ -149,10 +81,7 @@ impl Runner {
         let ctx = self.ctx(&job);
         let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
         let cancel = Arc::new(AtomicBool::new(false));
-        let rep = Reporter {
-            tx,
-            cancel: cancel.clone(),
-        };
+        let rep = Reporter::new(tx, cancel.clone());
         rep.log(
             LogLevel::Info,
             &format!("{} started by {}", job.kind.label(), job.requested_by),
@@ -306,64 +235,18 @@ impl Runner {
         }
     }
 
-    /// Read every device of a source.
+    /// Read every device of a source (checked against the total it announced).
     pub async fn collect(
         &self,
         source: Source,
         rep: &Reporter,
     ) -> Result<Vec<snapshots::SnapshotIn>, JobError> {
-        match source {
-            Source::Ninja => {
-                let cfg = self
-                    .config
-                    .ninja
-                    .clone()
-                    .ok_or_else(|| not_configured(source))?;
-                collectors::ninja::NinjaClient::new(cfg, self.policy.clone())
-                    .collect(rep)
-                    .await
-            }
-            Source::Threatlocker => {
-                let cfg = self
-                    .config
-                    .threatlocker
-                    .clone()
-                    .ok_or_else(|| not_configured(source))?;
-                collectors::threatlocker::ThreatLockerClient::new(cfg, self.policy.clone())
-                    .collect(rep)
-                    .await
-            }
-        }
+        sources::collect(source, self.config.configured(source), &self.policy, rep).await
     }
 
     /// Check a source's connection and credentials.
     pub async fn test(&self, source: Source) -> Result<String, JobError> {
-        let (rep, _rx) = Reporter::detached();
-        let mut policy = self.policy.clone();
-        policy.attempts = policy.attempts.min(2);
-        policy.timeout = policy.timeout.min(Duration::from_secs(20));
-        match source {
-            Source::Ninja => {
-                let cfg = self
-                    .config
-                    .ninja
-                    .clone()
-                    .ok_or_else(|| not_configured(source))?;
-                collectors::ninja::NinjaClient::new(cfg, policy)
-                    .test(&rep)
-                    .await
-            }
-            Source::Threatlocker => {
-                let cfg = self
-                    .config
-                    .threatlocker
-                    .clone()
-                    .ok_or_else(|| not_configured(source))?;
-                collectors::threatlocker::ThreatLockerClient::new(cfg, policy)
-                    .test(&rep)
-                    .await
-            }
-        }
+        sources::test(source, self.config.configured(source), &self.policy).await
     }
 
     /// Claim and execute queued runs until there are none.
@@ -443,66 +326,25 @@ impl Runner {
 /// A run whose worker has not reported for this long is considered interrupted.
 pub const STALE_AFTER: chrono::Duration = chrono::Duration::seconds(30);
 
-fn not_configured(source: Source) -> JobError {
-    JobError::Failed(match source {
-        Source::Ninja => "NinjaOne is not configured: set CENSUS_NINJA_URL, CENSUS_NINJA_CLIENT_ID and CENSUS_NINJA_CLIENT_SECRET.".into(),
-        Source::Threatlocker => "ThreatLocker is not configured: set CENSUS_THREATLOCKER_URL and CENSUS_THREATLOCKER_API_KEY.".into(),
-    })
-}
-
 fn hhmm(s: crate::config::Schedule) -> Option<String> {
     s.map(|t| t.format("%H:%M").to_string())
-}
-
-fn set(v: bool) -> String {
-    if v { "set" } else { "not set" }.to_string()
 }
 
 #[async_trait::async_trait]
 impl app::ssr::services::sources::JobControl for Runner {
     fn sources(&self) -> Vec<app::ssr::services::sources::SourceView> {
-        use app::ssr::services::sources::SourceView;
-        let c = &self.config;
-        let n = c.ninja.as_ref();
-        let t = c.threatlocker.as_ref();
-        vec![
-            SourceView {
-                source: Source::Ninja,
-                configured: n.is_some(),
-                settings: vec![
-                    (
-                        "CENSUS_NINJA_URL".into(),
-                        n.map(|x| x.url.clone()).unwrap_or_default(),
-                    ),
-                    (
-                        "CENSUS_NINJA_CLIENT_ID".into(),
-                        n.map(|x| x.client_id.clone()).unwrap_or_default(),
-                    ),
-                    ("CENSUS_NINJA_CLIENT_SECRET".into(), set(n.is_some())),
-                    (
-                        "CENSUS_NINJA_SCOPE".into(),
-                        n.map(|x| x.scope.clone()).unwrap_or_default(),
-                    ),
-                ],
-                schedule: hhmm(c.schedule_ninja),
-            },
-            SourceView {
-                source: Source::Threatlocker,
-                configured: t.is_some(),
-                settings: vec![
-                    (
-                        "CENSUS_THREATLOCKER_URL".into(),
-                        t.map(|x| x.url.clone()).unwrap_or_default(),
-                    ),
-                    ("CENSUS_THREATLOCKER_API_KEY".into(), set(t.is_some())),
-                    (
-                        "CENSUS_THREATLOCKER_ORG_ID".into(),
-                        t.and_then(|x| x.org_id.clone()).unwrap_or_default(),
-                    ),
-                ],
-                schedule: hhmm(c.schedule_threatlocker),
-            },
-        ]
+        Source::ALL
+            .into_iter()
+            .map(|source| {
+                let cfg = self.config.configured(source);
+                app::ssr::services::sources::SourceView {
+                    source,
+                    configured: cfg.is_some(),
+                    settings: source.imp().describe(source, cfg),
+                    schedule: hhmm(self.config.schedule(source)),
+                }
+            })
+            .collect()
     }
 
     fn timezone(&self) -> String {

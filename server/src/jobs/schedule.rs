@@ -27,7 +27,7 @@ pub fn last_slot(tz: chrono_tz::Tz, time: NaiveTime, now: DateTime<Utc>) -> Date
     now
 }
 
-/// The runs whose latest slot is due now.
+/// The runs whose latest slot is due now: each configured source's collection and retention.
 pub fn due(config: &JobsConfig, now: DateTime<Utc>) -> Vec<(JobKind, DateTime<Utc>)> {
     let mut out = vec![];
     let mut add = |kind: JobKind, s: Schedule, enabled: bool| {
@@ -35,16 +35,13 @@ pub fn due(config: &JobsConfig, now: DateTime<Utc>) -> Vec<(JobKind, DateTime<Ut
             out.push((kind, last_slot(config.timezone, t, now)));
         }
     };
-    add(
-        JobKind::Collect(Source::Ninja),
-        config.schedule_ninja,
-        config.ninja.is_some(),
-    );
-    add(
-        JobKind::Collect(Source::Threatlocker),
-        config.schedule_threatlocker,
-        config.threatlocker.is_some(),
-    );
+    for source in Source::ALL {
+        add(
+            JobKind::Collect(source),
+            config.schedule(source),
+            config.configured(source).is_some(),
+        );
+    }
     add(JobKind::Retention, config.schedule_retention, true);
     out
 }

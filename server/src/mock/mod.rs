@@ -100,6 +100,8 @@ pub enum Fault {
     WrongShape,
     /// Sleep this many milliseconds, then answer normally.
     Delay(u64),
+    /// 200 with an empty list (`[]`) and no paging headers, as if the rows had run out.
+    Empty,
 }
 
 /// Shared fault queue + request counters used by both mocks.
@@ -288,6 +290,7 @@ pub(crate) async fn fault_response(
         }
         Fault::Malformed => Some(json_text(200, "[{\"id\": 1,".to_string())),
         Fault::WrongShape => Some(json_text(200, "{\"items\": []}".to_string())),
+        Fault::Empty => Some(json_text(200, "[]".to_string())),
     }
 }
 

@@ -55,6 +55,10 @@ pub struct ThreatLockerOptions {
     pub paging: PagingHeaders,
     /// Without a `ManagedOrganizationId` header, answer `200 []` (a reported quirk).
     pub require_managed_org_header: bool,
+    /// The short-page fault: serve at most this many rows per page whatever `pageSize` asks,
+    /// announcing the totals of those pages (5 rows capped at 2 → `totalPages: 3`,
+    /// `totalItems: 5`).
+    pub max_page_size: Option<usize>,
 }
 
 impl Default for ThreatLockerOptions {
@@ -64,6 +68,7 @@ impl Default for ThreatLockerOptions {
             home_org_id: DEFAULT_HOME_ORG_ID.to_string(),
             paging: PagingHeaders::Json,
             require_managed_org_header: false,
+            max_page_size: None,
         }
     }
 }
@@ -119,6 +124,7 @@ impl Prepared {
 struct TlState {
     opts: ThreatLockerOptions,
     paging: Mutex<PagingHeaders>,
+    max_page_size: Mutex<Option<usize>>,
     faults: Arc<Faults>,
     data: Mutex<Arc<Prepared>>,
 }
@@ -148,6 +154,7 @@ impl ThreatLockerMock {
         let faults = Arc::new(Faults::default());
         let state = Arc::new(TlState {
             paging: Mutex::new(opts.paging),
+            max_page_size: Mutex::new(opts.max_page_size),
             opts,
             faults: faults.clone(),
             data: Mutex::new(Arc::new(Prepared::new(data))),
@@ -173,6 +180,12 @@ impl ThreatLockerMock {
     /// Changes how paging totals are reported from the next response on.
     pub fn set_paging(&self, p: PagingHeaders) {
         *lock(&self.state.paging) = p;
+    }
+
+    /// Caps every page at `max` rows from the next request on (None: pages as asked); see
+    /// [`ThreatLockerOptions::max_page_size`].
+    pub fn set_max_page_size(&self, max: Option<usize>) {
+        *lock(&self.state.max_page_size) = max;
     }
 
     /// The options the mock was started with (`paging` as at start).
@@ -263,10 +276,11 @@ async fn portal(
         None => home.clone(),
     };
     let paging = *lock(&st.paging);
+    let cap = *lock(&st.max_page_size);
     let query = parse_form(uri.query().unwrap_or(""));
     match endpoint {
-        Endpoint::Computers => computers(&data, &acting, &home, &body, paging),
-        Endpoint::ChildOrgs => child_orgs(&data, &acting, &home, &body, paging),
+        Endpoint::Computers => computers(&data, &acting, &home, &body, paging, cap),
+        Endpoint::ChildOrgs => child_orgs(&data, &acting, &home, &body, paging, cap),
         Endpoint::OrgsForMove => {
             let search = form_get(&query, "searchText").unwrap_or("").to_lowercase();
             let list: Vec<Value> = data
@@ -301,8 +315,9 @@ struct PageRequest {
 }
 
 impl PageRequest {
-    /// Parses a search body; the error is the message of a 400 answer.
-    fn parse(body: &[u8]) -> Result<PageRequest, &'static str> {
+    /// Parses a search body, its page size capped at `cap`; the error is the message of a 400
+    /// answer.
+    fn parse(body: &[u8], cap: Option<usize>) -> Result<PageRequest, &'static str> {
         let v: Value =
             serde_json::from_slice(body).map_err(|_| "The request body is not valid JSON")?;
         let Value::Object(obj) = v else {
@@ -317,7 +332,9 @@ impl PageRequest {
             .ok_or("pageSize is required")?;
         Ok(PageRequest {
             page: usize::try_from(page).unwrap_or(usize::MAX),
-            size: usize::try_from(size).unwrap_or(usize::MAX),
+            size: usize::try_from(size)
+                .unwrap_or(usize::MAX)
+                .min(cap.unwrap_or(usize::MAX)),
             obj,
         })
     }
@@ -397,8 +414,9 @@ fn computers(
     home: &str,
     body: &[u8],
     paging: PagingHeaders,
+    cap: Option<usize>,
 ) -> Response {
-    let req = match PageRequest::parse(body) {
+    let req = match PageRequest::parse(body, cap) {
         Ok(r) => r,
         Err(e) => return tl_error(400, Some(e)),
     };
@@ -466,8 +484,9 @@ fn child_orgs(
     home: &str,
     body: &[u8],
     paging: PagingHeaders,
+    cap: Option<usize>,
 ) -> Response {
-    let req = match PageRequest::parse(body) {
+    let req = match PageRequest::parse(body, cap) {
         Ok(r) => r,
         Err(e) => return tl_error(400, Some(e)),
     };

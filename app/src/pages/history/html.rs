@@ -165,7 +165,7 @@ async fn dashboard_page(
         view! {
             {freshness(&v.sources)}
             <div class="alert alert-info">
-                "Nothing has been collected yet. Configure NinjaOne or ThreatLocker and start a collection on the "
+                {format!("Nothing has been collected yet. Configure {} and start a collection on the ", source_names("or"))}
                 <a href="/jobs">"Jobs"</a>
                 " page (or run "
                 <code>"census demo"</code>
@@ -183,28 +183,52 @@ async fn dashboard_page(
     })
 }
 
+/// The sources' names as a phrase: `NinjaOne or ThreatLocker`, `NinjaOne, X and Y`.
+fn source_names(conjunction: &str) -> String {
+    let labels: Vec<&str> = Source::ALL.iter().map(|s| s.label()).collect();
+    phrase(&labels, conjunction)
+}
+
+/// The coverage table's headings (numeric columns marked `#`): the site, each source's devices
+/// no other source saw, and the first source's devices another one saw too.
+fn coverage_columns() -> Vec<String> {
+    let mut cols = vec!["Site".to_string()];
+    for s in Source::ALL {
+        let others: Vec<&str> = Source::ALL
+            .iter()
+            .filter(|o| **o != s)
+            .map(|o| o.label())
+            .collect();
+        cols.push(format!("#In {}, not in {}", s.label(), others.join(" or ")));
+    }
+    cols.push(if Source::ALL.len() == 2 {
+        "#In both".to_string()
+    } else {
+        format!("#In {} and another source", Source::ALL[0].label())
+    });
+    cols
+}
+
 fn dashboard_body(v: DashboardView, params: ParamsMap) -> impl IntoView {
     let date = v.date.clone().unwrap_or_default();
     let against = v.against.clone().unwrap_or_default();
     let ch = &v.comparison.changes;
-    let figures: Vec<(&'static str, &Change)> = vec![
-        ("total_devices", &ch.total_devices),
-        ("servers", &ch.servers),
-        ("workstations", &ch.workstations),
-        ("spare_devices", &ch.spare_devices),
-        ("billable_devices", &ch.billable_devices),
-        ("ninja_devices", &ch.ninja_devices),
-        ("threatlocker_devices", &ch.threatlocker_devices),
-    ];
+    let figures: Vec<(String, Change)> = Totals::keys()
+        .into_iter()
+        .map(|k| {
+            let c = ch.get(&k).cloned().unwrap_or_default();
+            (k, c)
+        })
+        .collect();
     let devices_for = |key: &str| -> String {
         let extra = match key {
-            "servers" => "&classification=server",
-            "workstations" => "&classification=workstation",
-            "spare_devices" => "&spare=true",
-            "billable_devices" => "&billable=true",
-            "ninja_devices" => "&source=ninja",
-            "threatlocker_devices" => "&source=threatlocker",
-            _ => "",
+            "servers" => "&classification=server".to_string(),
+            "workstations" => "&classification=workstation".to_string(),
+            "spare_devices" => "&spare=true".to_string(),
+            "billable_devices" => "&billable=true".to_string(),
+            _ => Totals::key_source(key)
+                .map(|s| format!("&source={}", s.as_str()))
+                .unwrap_or_default(),
         };
         format!("/dashboard/devices?date={date}{extra}")
     };
@@ -212,8 +236,8 @@ fn dashboard_body(v: DashboardView, params: ParamsMap) -> impl IntoView {
         .into_iter()
         .map(|(k, c)| {
             view! {
-                <a class="figure card" href=devices_for(k) data-figure=k>
-                    <span class="figure-label">{Totals::label(k)}</span>
+                <a class="figure card" href=devices_for(&k) data-figure=k.clone()>
+                    <span class="figure-label">{Totals::label(&k)}</span>
                     <span class="figure-n" data-value=c.current.to_string()>{c.current.to_string()}</span>
                     <span class=delta_class(c.change)>
                         {format!("{} ({}) vs {}", signed(c.change), percent(c.change_percent), c.previous)}
@@ -285,23 +309,39 @@ fn dashboard_body(v: DashboardView, params: ParamsMap) -> impl IntoView {
             .iter()
             .map(|s| {
                 let id = s.site_id.map(|i| i.to_string()).unwrap_or_else(|| "null".into());
-                let gap = |src: &str| {
-                    format!("/dashboard/devices?date={date}&site_id={id}&source={src}&covered=false")
-                };
+                let gaps: Vec<_> = Source::ALL
+                    .into_iter()
+                    .map(|src| {
+                        let link = format!(
+                            "/dashboard/devices?date={date}&site_id={id}&source={}&covered=false",
+                            src.as_str()
+                        );
+                        let n = s.only.get(&src).copied().unwrap_or(0);
+                        view! {
+                            <td data-label=format!("{} only", src.label()) class="num"><a href=link>{n}</a></td>
+                        }
+                    })
+                    .collect();
                 view! {
                     <tr>
                         <td data-label="Site">{s.site_name.clone()}</td>
-                        <td data-label="NinjaOne only" class="num"><a href=gap("ninja")>{s.ninja_only}</a></td>
-                        <td data-label="ThreatLocker only" class="num"><a href=gap("threatlocker")>{s.threatlocker_only}</a></td>
+                        {gaps}
                         <td data-label="Both" class="num">{s.both}</td>
                     </tr>
                 }
             })
             .collect();
+        let head: Vec<_> = coverage_columns()
+            .into_iter()
+            .map(|c| match c.strip_prefix('#') {
+                Some(t) => view! { <th class="num">{t.to_string()}</th> }.into_any(),
+                None => view! { <th>{c}</th> }.into_any(),
+            })
+            .collect();
         view! {
             <div class="table-wrap">
                 <table class="table" id="coverage">
-                    <TableHead cols=&["Site", "#In NinjaOne, no ThreatLocker agent", "#In ThreatLocker, not in NinjaOne", "#In both"] />
+                    <thead><tr>{head}</tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
             </div>
@@ -874,7 +914,7 @@ async fn mapping_page(ctx: &Ctx, params: ParamsMap) -> Result<PageHtml, AppError
     };
     let body = view! {
         <p class="muted">
-            "The names NinjaOne and ThreatLocker use for where devices are, and the Census site each counts under. "
+            {format!("The names {} use for where devices are, and the Census site each counts under. ", source_names("and"))}
             "Names that match a site map automatically; a location follows its organisation unless mapped on its own. "
             "Mapping re-attributes the history already collected."
         </p>
@@ -968,7 +1008,11 @@ async fn settings_page(ctx: &Ctx, params: ParamsMap) -> Result<PageHtml, AppErro
 async fn last_seen(ctx: &Ctx, device_id: i64) -> Result<PageHtml, AppError> {
     let seen = dashboard::last_seen(ctx, device_id).await?;
     let body = if seen.is_empty() {
-        view! { <p class="muted">"Neither NinjaOne nor ThreatLocker has reported this device (matched by serial or host name)."</p> }.into_any()
+        view! { <p class="muted">{if Source::ALL.len() == 2 {
+            format!("Neither {} has reported this device (matched by serial or host name).", source_names("nor"))
+        } else {
+            format!("None of {} has reported this device (matched by serial or host name).", source_names("or"))
+        }}</p> }.into_any()
     } else {
         let items: Vec<_> = seen
             .into_iter()

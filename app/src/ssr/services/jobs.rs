@@ -664,3 +664,81 @@ pub async fn purge_finished<C: ConnectionTrait>(
     }
     Ok(n)
 }
+
+// --- what a running job reports --------------------------------------------------------------
+
+/// How a run ended early: cancelled on request, or failed with a message for the job's log
+/// and error column (never carrying a secret).
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobError {
+    /// Cancellation was asked for; nothing from the run is saved.
+    Cancelled,
+    /// The run failed; the message says why and what to check.
+    Failed(String),
+}
+
+impl From<AppError> for JobError {
+    fn from(e: AppError) -> Self {
+        JobError::Failed(e.to_string())
+    }
+}
+
+/// One thing a running job reports.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A line for the job's log.
+    Log { level: LogLevel, message: String },
+    /// How far the run is: `done` of `total` (when known) items, with a short message.
+    Progress {
+        done: i64,
+        total: Option<i64>,
+        message: String,
+    },
+}
+
+/// A running job's voice: log lines, progress, and whether it has been asked to stop. Cloning
+/// shares the channel and the cancel flag.
+#[derive(Clone)]
+pub struct Reporter {
+    tx: tokio::sync::mpsc::UnboundedSender<Event>,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Reporter {
+    /// A reporter sending to `tx` that stops once `cancel` is set.
+    pub fn new(
+        tx: tokio::sync::mpsc::UnboundedSender<Event>,
+        cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> Reporter {
+        Reporter { tx, cancel }
+    }
+    /// Add a line to the job's log (a receiver that has gone away is ignored).
+    pub fn log(&self, level: LogLevel, message: &str) {
+        let _ = self.tx.send(Event::Log {
+            level,
+            message: message.into(),
+        });
+    }
+    /// Report progress: `done` of `total` items.
+    pub fn progress(&self, done: i64, total: Option<i64>, message: &str) {
+        let _ = self.tx.send(Event::Progress {
+            done,
+            total,
+            message: message.into(),
+        });
+    }
+    /// `Err(Cancelled)` once cancellation was asked for.
+    pub fn check(&self) -> Result<(), JobError> {
+        if self.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            Err(JobError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+    /// A reporter nobody need listen to, for one-off calls (connection tests); the receiver
+    /// gets its events.
+    pub fn detached() -> (Reporter, tokio::sync::mpsc::UnboundedReceiver<Event>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        (Reporter::new(tx, Default::default()), rx)
+    }
+}

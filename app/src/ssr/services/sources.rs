@@ -1,6 +1,7 @@
 //! The sources' side of the job runner as the pages and the API see it: configuration views,
 //! connection tests and the status of each source. The server implements `JobControl` (it owns
-//! the collectors and the workers) and hands it to every door.
+//! the configuration and the workers; the sources themselves are `crate::ssr::sources`) and
+//! hands it to every door.
 
 use super::Ctx;
 use super::jobs;
@@ -14,7 +15,9 @@ use std::sync::Arc;
 pub struct SourceView {
     pub source: Source,
     pub configured: bool,
+    /// (environment variable, value) per declared setting; secrets only as "set"/"not set".
     pub settings: Vec<(String, String)>,
+    /// The daily collection time, `HH:MM`, or None when off.
     pub schedule: Option<String>,
 }
 

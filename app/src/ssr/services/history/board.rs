@@ -9,7 +9,7 @@ use super::{site_label, site_names};
 use crate::error::AppError;
 use crate::model::history::*;
 use chrono::{Duration, Months, NaiveDate};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -63,22 +63,25 @@ fn bar_chart(categories: Vec<String>, now: (&str, Vec<f32>), then: (&str, Vec<f3
     c.svg().unwrap_or_default()
 }
 
-fn line_chart(title: &str, points: &[(String, i64, i64)]) -> String {
+/// Total devices and each source's, over time: `points` are (label, devices per source).
+fn line_chart(title: &str, points: &[(String, BTreeMap<Source, i64>)]) -> String {
     if points.is_empty() {
         return String::new();
     }
     let labels: Vec<String> = points.iter().map(|p| p.0.clone()).collect();
-    let ninja: Vec<f32> = points.iter().map(|p| p.1 as f32).collect();
-    let tl: Vec<f32> = points.iter().map(|p| p.2 as f32).collect();
-    let total: Vec<f32> = points.iter().map(|p| (p.1 + p.2) as f32).collect();
-    let mut c = charts_rs::LineChart::new(
-        vec![
-            ("Total", total).into(),
-            ("NinjaOne", ninja).into(),
-            ("ThreatLocker", tl).into(),
-        ],
-        labels,
-    );
+    let total: Vec<f32> = points
+        .iter()
+        .map(|p| p.1.values().sum::<i64>() as f32)
+        .collect();
+    let mut series: Vec<charts_rs::Series> = vec![("Total", total).into()];
+    for s in Source::ALL {
+        let v: Vec<f32> = points
+            .iter()
+            .map(|p| p.1.get(&s).copied().unwrap_or(0) as f32)
+            .collect();
+        series.push((s.label(), v).into());
+    }
+    let mut c = charts_rs::LineChart::new(series, labels);
     c.width = 760.0;
     c.height = 300.0;
     c.title.text = title.to_string();
@@ -129,22 +132,16 @@ async fn bars(ctx: &Ctx, dim: &str, now: &Figures, then: &Figures) -> Result<Str
             }))
         }
         "source" => {
+            let per = |f: &Figures| -> Vec<f32> {
+                Source::ALL
+                    .into_iter()
+                    .map(|s| f.total.source(s) as f32)
+                    .collect()
+            };
             let svg = bar_chart(
-                vec!["NinjaOne".into(), "ThreatLocker".into()],
-                (
-                    &label_now,
-                    vec![
-                        now.total.ninja_devices as f32,
-                        now.total.threatlocker_devices as f32,
-                    ],
-                ),
-                (
-                    &label_then,
-                    vec![
-                        then.total.ninja_devices as f32,
-                        then.total.threatlocker_devices as f32,
-                    ],
-                ),
+                Source::ALL.iter().map(|s| s.label().to_string()).collect(),
+                (&label_now, per(now)),
+                (&label_then, per(then)),
             );
             Ok(interactive(&svg, |cat| {
                 Source::ALL

@@ -22,7 +22,7 @@ pub struct Figures {
     pub date: Option<NaiveDate>,
     pub total: Totals,
     pub by_site: BTreeMap<Option<i64>, Totals>,
-    /// Per site and source: (devices, not seen by the other source).
+    /// Per site and source: (devices, not seen by any other source).
     pub coverage: BTreeMap<(Option<i64>, Source), (i64, i64)>,
     pub sources: BTreeSet<Source>,
     /// Devices per classification.
@@ -45,10 +45,7 @@ fn add(
         Classification::Workstation => t.workstations += total,
         _ => {}
     }
-    match source {
-        Source::Ninja => t.ninja_devices += total,
-        Source::Threatlocker => t.threatlocker_devices += total,
-    }
+    *t.by_source.entry(source).or_default() += total;
 }
 
 async fn figures<C: ConnectionTrait>(
@@ -104,12 +101,12 @@ async fn figures<C: ConnectionTrait>(
 }
 
 /// Device totals over time per source: the daily rollups since `from`, or the month-ends
-/// since `from_month` — (label, ninja, threatlocker) in date order.
+/// since `from`'s month — (label, devices per source with every source present) in date order.
 pub async fn series<C: ConnectionTrait>(
     conn: &C,
     monthly: bool,
     from: NaiveDate,
-) -> Result<Vec<(String, i64, i64)>, DbErr> {
+) -> Result<Vec<(String, BTreeMap<Source, i64>)>, DbErr> {
     /// Devices per source on one day (or month-end, labelled `YYYY-MM`).
     #[derive(FromQueryResult)]
     struct Point {
@@ -133,16 +130,15 @@ pub async fn series<C: ConnectionTrait>(
     let points: Vec<Point> = rows(conn, sql, values)
         .await
         .stored::<daily_count::Entity>()?;
-    let mut out: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut out: BTreeMap<String, BTreeMap<Source, i64>> = BTreeMap::new();
     for p in points {
         // PostgreSQL writes a date as text the same way (YYYY-MM-DD).
-        let e = out.entry(p.label).or_default();
-        match p.source {
-            Source::Ninja => e.0 += p.total,
-            Source::Threatlocker => e.1 += p.total,
-        }
+        let e = out
+            .entry(p.label)
+            .or_insert_with(|| Source::ALL.into_iter().map(|s| (s, 0)).collect());
+        *e.entry(p.source).or_default() += p.total;
     }
-    Ok(out.into_iter().map(|(k, (a, b))| (k, a, b)).collect())
+    Ok(out.into_iter().collect())
 }
 
 /// The latest collected day.
@@ -366,12 +362,13 @@ pub async fn coverage(ctx: &Ctx, date: Option<&str>) -> Result<CoverageDto, AppE
         });
     };
     let f = figures_on(conn, date).await?;
+    // Coverage compares sources: it needs at least two that collected that day.
     let missing: Vec<&str> = Source::ALL
         .iter()
         .filter(|s| !f.sources.contains(s))
         .map(|s| s.label())
         .collect();
-    if !missing.is_empty() {
+    if f.sources.len() < 2 {
         return Ok(CoverageDto {
             date: Some(api_date(date)),
             available: false,
@@ -386,22 +383,13 @@ pub async fn coverage(ctx: &Ctx, date: Option<&str>) -> Result<CoverageDto, AppE
     let sites = sorted_sites(f.by_site.keys().copied(), &names)
         .into_iter()
         .map(|(id, name)| {
-            let n = f
-                .coverage
-                .get(&(id, Source::Ninja))
-                .copied()
-                .unwrap_or_default();
-            let t = f
-                .coverage
-                .get(&(id, Source::Threatlocker))
-                .copied()
-                .unwrap_or_default();
+            let of = |s: Source| f.coverage.get(&(id, s)).copied().unwrap_or_default();
+            let first = of(Source::ALL[0]);
             CoverageRow {
                 site_id: id,
                 site_name: name,
-                ninja_only: n.1,
-                threatlocker_only: t.1,
-                both: n.0 - n.1,
+                only: Source::ALL.into_iter().map(|s| (s, of(s).1)).collect(),
+                both: first.0 - first.1,
             }
         })
         .collect();
@@ -491,7 +479,7 @@ impl DeviceFilter {
                 "date" => f.date = Some(parse_date(v).ok_or_else(|| bad_date("date"))?),
                 "source" => {
                     f.source = Some(Source::parse(v).ok_or_else(|| {
-                        AppError::field("source", "Choose ninja or threatlocker.")
+                        AppError::field("source", format!("Choose {}.", Source::choices()))
                     })?)
                 }
                 "classification" => {

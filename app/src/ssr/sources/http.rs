@@ -1,24 +1,28 @@
-//! Collectors: clients of the systems Census reads devices from. They share one HTTP policy —
-//! timeouts, retries with exponential backoff on 429 (honouring `Retry-After`), 5xx and
-//! connection errors — and one error type whose messages never carry a secret.
+//! The HTTP policy every source shares — timeouts, retries with exponential backoff on 429
+//! (honouring `Retry-After`), 408, 5xx and connection errors — with messages that never carry a
+//! secret (secrets travel in headers and bodies, messages name the URL path only), JSON helpers,
+//! and numbered paging that follows the totals a source announces.
 
-pub mod ninja;
-pub mod threatlocker;
-
-use super::{JobError, Reporter};
-use app::model::history::LogLevel;
+use crate::model::history::LogLevel;
+use crate::ssr::services::jobs::{JobError, Reporter};
 use reqwest::{RequestBuilder, Response, StatusCode};
+use serde_json::Value;
 use std::time::Duration;
 
 /// Timeouts, retries and paging for one collection.
 #[derive(Clone, Debug)]
 pub struct HttpPolicy {
+    /// The longest a request may take, answer included.
     pub timeout: Duration,
+    /// Tries per request (the first included) before the run fails.
     pub attempts: u32,
+    /// The wait before the first retry; it doubles per retry up to `max_backoff`.
     pub backoff: Duration,
+    /// The longest wait between retries (unless `Retry-After` asks for longer).
     pub max_backoff: Duration,
     /// The longest `Retry-After` honoured; a longer one fails the run.
     pub max_retry_after: Duration,
+    /// Rows asked for per page (a source may cap it lower, as ThreatLocker does at 500).
     pub page_size: usize,
 }
 
@@ -35,6 +39,8 @@ impl Default for HttpPolicy {
     }
 }
 
+/// An HTTP client with the policy's timeouts (connecting takes at most 15 s) and Census's
+/// user agent.
 pub fn client(policy: &HttpPolicy) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(policy.timeout)
@@ -137,8 +143,8 @@ pub async fn send(
     )))
 }
 
-/// Read a JSON body, with a clear message for malformed JSON.
-pub async fn json(label: &str, what: &str, r: Response) -> Result<serde_json::Value, JobError> {
+/// Read a JSON body, with a clear message for malformed JSON or a body that broke off.
+pub async fn json(label: &str, what: &str, r: Response) -> Result<Value, JobError> {
     let bytes = r.bytes().await.map_err(|e| {
         JobError::Failed(format!(
             "{label}'s answer to {what} broke off: {}",
@@ -152,26 +158,24 @@ pub async fn json(label: &str, what: &str, r: Response) -> Result<serde_json::Va
     })
 }
 
-/// The array a list endpoint must answer with.
-pub fn array(
-    label: &str,
-    what: &str,
-    v: serde_json::Value,
-) -> Result<Vec<serde_json::Value>, JobError> {
+/// The array a list endpoint must answer with; anything else fails the run ("the API may have
+/// changed").
+pub fn array(label: &str, what: &str, v: Value) -> Result<Vec<Value>, JobError> {
     match v {
-        serde_json::Value::Array(a) => Ok(a),
+        Value::Array(a) => Ok(a),
         other => Err(JobError::Failed(format!(
             "{label} answered {what} with {} where a list was expected: the API may have changed; nothing was saved.",
             match other {
-                serde_json::Value::Object(_) => "an object",
-                serde_json::Value::Null => "null",
+                Value::Object(_) => "an object",
+                Value::Null => "null",
                 _ => "a single value",
             }
         ))),
     }
 }
 
-/// A clear failure for a status that is not success.
+/// A clear failure for a status that is not success: 401 and 403 say which credentials to
+/// check, 404 the URL; `detail` is the source's own message, when it sent one.
 pub fn status_error(
     label: &str,
     what: &str,
@@ -192,24 +196,82 @@ pub fn status_error(
 }
 
 /// Text of a JSON field that may be a string or a number.
-pub fn text(v: &serde_json::Value, key: &str) -> Option<String> {
+pub fn text(v: &Value, key: &str) -> Option<String> {
     match v.get(key)? {
-        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
 }
 
 /// Strings of a field that may be a string or a list of strings.
-pub fn strings(v: &serde_json::Value, key: &str) -> Vec<String> {
+pub fn strings(v: &Value, key: &str) -> Vec<String> {
     match v.get(key) {
-        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => vec![s.trim().to_string()],
-        Some(serde_json::Value::Array(a)) => a
+        Some(Value::String(s)) if !s.trim().is_empty() => vec![s.trim().to_string()],
+        Some(Value::Array(a)) => a
             .iter()
             .filter_map(|x| x.as_str())
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect(),
         _ => vec![],
+    }
+}
+
+/// One page of a list paged by number, with the totals the source announced alongside it.
+#[derive(Clone, Debug, Default)]
+pub struct Page {
+    /// The page's rows.
+    pub rows: Vec<Value>,
+    /// The number of pages the source says the list has.
+    pub total_pages: Option<usize>,
+    /// The number of rows the source says the list has.
+    pub total_items: Option<usize>,
+}
+
+/// Every row of a list paged by number (`fetch(1)`, `fetch(2)`, …), and the total the source
+/// announced (its latest announcement), if any.
+///
+/// A source that announces totals is followed: pages are asked for while the page number is
+/// below the announced page count (or, with only an item count, while fewer rows were read),
+/// even after a page shorter than `size` (a server may cap its pages below what was asked).
+/// Without totals a short page is the last. An empty page always ends the list. Whether the
+/// rows read reach the announced total is checked by [`super::collect`] for every source.
+/// `what` names the rows in progress reports ("computers"); None reports no progress.
+pub async fn numbered_pages<F, Fut>(
+    rep: &Reporter,
+    size: usize,
+    what: Option<&str>,
+    mut fetch: F,
+) -> Result<(Vec<Value>, Option<usize>), JobError>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<Page, JobError>>,
+{
+    let mut out: Vec<Value> = vec![];
+    let mut announced = None;
+    let mut number = 1;
+    loop {
+        rep.check()?;
+        let page = fetch(number).await?;
+        let n = page.rows.len();
+        announced = page.total_items.or(announced);
+        out.extend(page.rows);
+        if let Some(what) = what {
+            rep.progress(
+                out.len() as i64,
+                announced.map(|t| t as i64),
+                &format!("{} {what} read", out.len()),
+            );
+        }
+        let more = match (page.total_pages, announced) {
+            (Some(pages), _) => number < pages,
+            (None, Some(total)) => out.len() < total,
+            (None, None) => n >= size,
+        };
+        if n == 0 || !more {
+            return Ok((out, announced));
+        }
+        number += 1;
     }
 }

@@ -1,15 +1,17 @@
-//! NinjaOne (NinjaRMM) API v2: OAuth2 client credentials at `/ws/oauth/token`, the token reused
-//! until it expires and renewed once on a 401; organisations, locations and
-//! `/v2/devices-detailed`, keyset-paged with `pageSize` + `after` until a short page.
+//! NinjaOne (NinjaRMM) API v2 (third-party API reference §1): OAuth2 client credentials at
+//! `/ws/oauth/token` (§1.2), the token reused until it expires and renewed once on a 401;
+//! organisations, locations and `/v2/devices-detailed` (§1.3), keyset-paged with `pageSize` +
+//! `after` until a short or empty page (§1.4). NinjaOne announces no totals (its list bodies are
+//! bare arrays with no count, §1.4), so a run has nothing to check its count against.
 
-use super::{HttpPolicy, array, client, json, send, status_error, strings, text};
-use crate::config::NinjaConfig;
-use crate::jobs::{JobError, Reporter};
-use app::model::history::Classification;
-use app::model::history::LogLevel;
-use app::ssr::services::history::rules::classify_ninja;
-use app::ssr::services::history::snapshots::SnapshotIn;
-use app::ssr::services::validate::normalize_mac;
+use super::http::{HttpPolicy, array, client, json, send, status_error, strings, text};
+use super::{BaseUrl, Collected, Collector, Secret, settings};
+use crate::model::history::Classification;
+use crate::model::history::LogLevel;
+use crate::ssr::services::history::rules::classify_ninja;
+use crate::ssr::services::history::snapshots::SnapshotIn;
+use crate::ssr::services::jobs::{JobError, Reporter};
+use crate::ssr::services::validate::normalize_mac;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -18,19 +20,72 @@ use std::time::{Duration, Instant};
 
 const LABEL: &str = "NinjaOne";
 
+settings! {
+    /// NinjaOne's settings (API reference §1.1–1.2).
+    pub struct NinjaSettings {
+        /// NinjaOne base URL, e.g. https://eu.ninjarmm.com
+        url: BaseUrl,
+        /// NinjaOne API client id ("API Services (machine-to-machine)", client credentials)
+        client_id: String,
+        /// NinjaOne API client secret
+        client_secret: Secret,
+        /// NinjaOne OAuth scope
+        scope: String = "monitoring",
+    }
+}
+
+/// The NinjaOne source (registry line `Ninja = "ninja"`).
+pub struct NinjaOne;
+
+#[async_trait::async_trait]
+impl Collector for NinjaOne {
+    type Settings = NinjaSettings;
+    const SCHEDULE: &'static str = "02:00";
+    const ROWS: &'static str = "devices";
+
+    async fn collect(
+        &self,
+        settings: &NinjaSettings,
+        policy: &HttpPolicy,
+        rep: &Reporter,
+    ) -> Result<Collected, JobError> {
+        let items = NinjaClient::new(settings.clone(), policy.clone())
+            .collect(rep)
+            .await?;
+        Ok(Collected {
+            listed: items.len(),
+            items,
+            announced: None,
+        })
+    }
+
+    async fn test(
+        &self,
+        settings: &NinjaSettings,
+        policy: &HttpPolicy,
+        rep: &Reporter,
+    ) -> Result<String, JobError> {
+        NinjaClient::new(settings.clone(), policy.clone())
+            .test(rep)
+            .await
+    }
+}
+
 /// Tokens by (URL, client id, secret), shared by every run in this process until they expire.
 type TokenKey = (String, String, String);
 static TOKENS: LazyLock<Mutex<HashMap<TokenKey, (String, Instant)>>> =
     LazyLock::new(Default::default);
 
+/// A NinjaOne API client for one configuration.
 pub struct NinjaClient {
-    cfg: NinjaConfig,
+    cfg: NinjaSettings,
     http: reqwest::Client,
     policy: HttpPolicy,
 }
 
 impl NinjaClient {
-    pub fn new(cfg: NinjaConfig, policy: HttpPolicy) -> NinjaClient {
+    /// A client with `cfg`'s credentials under `policy`.
+    pub fn new(cfg: NinjaSettings, policy: HttpPolicy) -> NinjaClient {
         NinjaClient {
             http: client(&policy),
             cfg,
@@ -40,7 +95,7 @@ impl NinjaClient {
 
     fn key(&self) -> TokenKey {
         (
-            self.cfg.url.clone(),
+            self.cfg.url.to_string(),
             self.cfg.client_id.clone(),
             self.cfg.client_secret.expose().to_string(),
         )
@@ -179,7 +234,7 @@ impl NinjaClient {
         Ok("Signed in to NinjaOne and read the organisations.".into())
     }
 
-    /// Read every device with its organisation and location.
+    /// Read every device with its organisation and location names.
     pub async fn collect(&self, rep: &Reporter) -> Result<Vec<SnapshotIn>, JobError> {
         let orgs = self.all(rep, "/v2/organizations", "organizations").await?;
         let locations = self.all(rep, "/v2/locations", "locations").await?;
@@ -224,7 +279,7 @@ fn first_label(s: String) -> String {
     s.split('.').next().unwrap_or(&s).to_string()
 }
 
-/// One `devices-detailed` row as a snapshot.
+/// One `devices-detailed` row (§1.7) as a snapshot; `orgs` and `locations` name the ids.
 pub fn device(
     d: Value,
     orgs: &HashMap<i64, String>,
