@@ -15,7 +15,7 @@ CENSUS_BIN    := $(TARGET_DIR)/release/census
 SITE_ROOT     := $(CURDIR)/target/site
 LEPTOS_VERSION := 0.3.5
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"/,"",$$3); print $$3; exit}' Cargo.lock)
-WASM_LIMIT    := 1500000
+WASM_LIMIT    := 1650000
 export CENSUS_SITE_ROOT ?= $(SITE_ROOT)
 
 .PHONY: help deps deps-test build run test fmt-check clippy unit-test wasm-size e2e bench clean entities

@@ -11,11 +11,11 @@ use app::ssr::services::history::dashboard::{self, DeviceFilter};
 use app::ssr::services::history::{mapping, settings};
 use app::ssr::services::jobs::{self, JobFilter, Trigger};
 use app::ssr::services::query;
-use app::ssr::services::sources;
+use app::ssr::services::{export, sources};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use serde_json::{Value, json};
@@ -98,14 +98,17 @@ fn devices_route() -> MethodRouter<AppState> {
     get(|ApiCtx(c): ApiCtx, RawQuery(q): RawQuery| async move {
         reply(
             async {
-                let pairs = query::pairs(q.as_deref().unwrap_or(""));
-                let csv = param(&pairs, "format") == Some("csv");
-                let mut f = DeviceFilter::parse(&pairs, if csv { u64::MAX } else { 1000 })?;
-                if csv {
-                    if param(&pairs, "limit").is_none() {
-                        f.limit = u64::MAX >> 1;
-                    }
-                    return devices_csv(&c, &f).await;
+                let mut pairs = query::pairs(q.as_deref().unwrap_or(""));
+                let format = match param(&pairs, "format") {
+                    None | Some("") | Some("json") => None,
+                    Some(f) => Some(export::Format::parse(f).ok_or_else(|| {
+                        AppError::field("format", format!("'{f}' is not one of: json, csv, jsonl"))
+                    })?),
+                };
+                pairs.retain(|(k, _)| k != "format");
+                let f = DeviceFilter::parse(&pairs, 1000)?;
+                if let Some(format) = format {
+                    return Ok(crate::rest::stream(export::snapshots(&c, f, format).await?));
                 }
                 let mut page = dashboard::devices(&c, &f).await?;
                 let link = |rest: Option<String>| {
@@ -130,77 +133,6 @@ fn devices_route() -> MethodRouter<AppState> {
             .await,
         )
     })
-}
-
-async fn devices_csv(c: &app::ssr::services::Ctx, f: &DeviceFilter) -> Res<Response> {
-    let page = dashboard::devices(c, f).await?;
-    let mut w = csv::Writer::from_writer(vec![]);
-    let head = [
-        "date",
-        "source",
-        "external_id",
-        "hostname",
-        "display_name",
-        "site",
-        "organization",
-        "location",
-        "node_class",
-        "classification",
-        "spare",
-        "billable",
-        "os_name",
-        "serial",
-        "mac_addresses",
-        "ip_addresses",
-        "last_contact",
-        "census_device_id",
-        "seen_by_other_source",
-    ];
-    let fail = |e: csv::Error| AppError::Internal(format!("Could not write the CSV: {e}"));
-    w.write_record(head).map_err(fail)?;
-    for d in &page.results {
-        w.write_record([
-            d.date.clone(),
-            d.source.as_str().to_string(),
-            d.external_id.clone(),
-            d.hostname.clone().unwrap_or_default(),
-            d.display_name.clone().unwrap_or_default(),
-            d.site_name.clone(),
-            d.org_name.clone(),
-            d.location_name.clone(),
-            d.node_class.clone().unwrap_or_default(),
-            d.classification.as_str().to_string(),
-            d.is_spare.to_string(),
-            d.is_billable.to_string(),
-            d.os_name.clone().unwrap_or_default(),
-            d.serial.clone().unwrap_or_default(),
-            d.mac_addresses.join(" "),
-            d.ip_addresses.join(" "),
-            d.last_contact.clone().unwrap_or_default(),
-            d.device_id.map(|i| i.to_string()).unwrap_or_default(),
-            d.covered.to_string(),
-        ])
-        .map_err(fail)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(format!("Could not write the CSV: {e}")))?;
-    let day = page
-        .date
-        .as_deref()
-        .and_then(|d| d.get(..10))
-        .unwrap_or("none");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"census-snapshots-{day}.csv\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 fn jobs_collection() -> MethodRouter<AppState> {
@@ -386,18 +318,7 @@ fn settings_route() -> MethodRouter<AppState> {
     .patch(|ApiCtx(c): ApiCtx, body: Bytes| async move {
         reply(
             async {
-                let m = body_object(&body)?;
-                let mut cur = serde_json::to_value(settings::load(&c.db.conn).await?)
-                    .expect("settings serialise");
-                for (k, v) in m {
-                    if cur.get(&k).is_none() {
-                        return Err(AppError::field(&k, "Unknown setting."));
-                    }
-                    cur[&k] = v;
-                }
-                let new: settings::HistorySettings = serde_json::from_value(cur)
-                    .map_err(|e| AppError::invalid(format!("Invalid settings: {e}")))?;
-                ok(&settings::save(&c, new).await?)
+                ok(&settings::patch(&c, body_object(&body)?).await?)
             }
             .await,
         )

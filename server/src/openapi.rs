@@ -635,7 +635,7 @@ pub fn users_member_ops() -> Vec<(&'static str, Value)> {
             op(
                 "Users",
                 "get_user",
-                "Get a user (admins)",
+                "Get a user (admins; anyone their own)",
                 vec![id_param("user")],
                 None,
                 ("200", resp("the user", Some(r("User")))),
@@ -676,7 +676,7 @@ pub fn tokens_collection_ops() -> Vec<(&'static str, Value)> {
             op(
                 "Tokens",
                 "list_tokens",
-                "List API tokens (admins)",
+                "List API tokens: everyone's for admins, one's own for anyone else",
                 paging(),
                 None,
                 ("200", resp("tokens", Some(r("TokenList")))),
@@ -688,7 +688,7 @@ pub fn tokens_collection_ops() -> Vec<(&'static str, Value)> {
             op(
                 "Tokens",
                 "create_token",
-                "Create an API token; its secret is in this response only (admins)",
+                "Create an API token (for oneself; admins for anyone); its secret is in this response only",
                 vec![],
                 Some(json_body(r("TokenCreate"))),
                 (
@@ -708,7 +708,7 @@ pub fn tokens_member_ops() -> Vec<(&'static str, Value)> {
             op(
                 "Tokens",
                 "get_token",
-                "Get an API token (admins)",
+                "Get an API token (one's own; admins any)",
                 vec![id_param("token")],
                 None,
                 ("200", resp("the token", Some(r("Token")))),
@@ -720,7 +720,7 @@ pub fn tokens_member_ops() -> Vec<(&'static str, Value)> {
             op(
                 "Tokens",
                 "revoke_token",
-                "Revoke an API token (admins)",
+                "Revoke an API token (one's own; admins any)",
                 vec![id_param("token")],
                 None,
                 ("204", resp("revoked", None)),

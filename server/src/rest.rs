@@ -279,7 +279,8 @@ fn member(res: &'static Resource) -> MethodRouter<AppState> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Users and tokens (admins only)
+// Users and tokens: the services' policy (admins manage users and everyone's tokens; anyone
+// reads their own user and manages their own tokens), the same as the pages and the CLI.
 
 fn user_json(u: &app::model::UserDto) -> Value {
     json!({"id": u.id, "url": format!("/api/v1/users/{}/", u.id), "username": u.username, "role": u.role,
@@ -346,7 +347,6 @@ fn users_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
     .post(|ApiCtx(c): ApiCtx, body: Bytes| async move {
         reply(
             async {
-                c.require_admin("manage users")?;
                 let b = object(parse_body(&body)?)?;
                 only_keys(&b, &["username", "password", "role"])?;
                 let username = str_field(&b, "username")?.unwrap_or("");
@@ -360,18 +360,14 @@ fn users_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
     });
     let one = get(|ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>| async move {
         reply(
-            async {
-                c.require_admin("manage users")?;
-                Ok(Json(user_json(&users::get(&c, path_id(p)?).await?)).into_response())
-            }
-            .await,
+            async { Ok(Json(user_json(&users::get(&c, path_id(p)?).await?)).into_response()) }
+                .await,
         )
     })
     .patch(
         |ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>, body: Bytes| async move {
             reply(
                 async {
-                    c.require_admin("manage users")?;
                     let b = object(parse_body(&body)?)?;
                     only_keys(&b, &["role", "is_active", "password"])?;
                     let is_active = match b.get("is_active") {
@@ -411,7 +407,7 @@ fn tokens_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
     let coll = get(|ApiCtx(c): ApiCtx, RawQuery(q): RawQuery| async move {
         reply(
             async {
-                let list = tokens::list(&c, true).await?;
+                let list = tokens::visible(&c).await?;
                 paged("/api/v1/tokens/", q, list.iter().map(token_json).collect())
             }
             .await,
@@ -420,7 +416,6 @@ fn tokens_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
     .post(|ApiCtx(c): ApiCtx, body: Bytes| async move {
         reply(
             async {
-                c.require_admin("manage API tokens")?;
                 let b = object(if body.is_empty() {
                     json!({})
                 } else {
@@ -448,17 +443,13 @@ fn tokens_routes() -> (MethodRouter<AppState>, MethodRouter<AppState>) {
     });
     let one = get(|ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>| async move {
         reply(
-            async {
-                c.require_admin("manage API tokens")?;
-                Ok(Json(token_json(&tokens::get(&c, path_id(p)?).await?)).into_response())
-            }
-            .await,
+            async { Ok(Json(token_json(&tokens::get(&c, path_id(p)?).await?)).into_response()) }
+                .await,
         )
     })
     .delete(|ApiCtx(c): ApiCtx, p: Result<Path<i64>, _>| async move {
         reply(
             async {
-                c.require_admin("manage API tokens")?;
                 tokens::revoke(&c, path_id(p)?).await?;
                 Ok(StatusCode::NO_CONTENT.into_response())
             }

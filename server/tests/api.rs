@@ -158,7 +158,7 @@ async fn authentication_and_roles(db: &TestDb) {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    for path in ["/api/v1/users/", "/api/v1/tokens/", "/api/v1/users/1"] {
+    for path in ["/api/v1/users/", "/api/v1/users/1"] {
         assert_eq!(
             t.get(path, &t.editor).await.status,
             StatusCode::FORBIDDEN,
@@ -166,6 +166,10 @@ async fn authentication_and_roles(db: &TestDb) {
         );
         assert_eq!(t.get(path, &t.admin).await.status, StatusCode::OK, "{path}");
     }
+    // Anyone lists their own tokens (as on the tokens page); admins everyone's.
+    let own = t.get("/api/v1/tokens/", &t.editor).await.json();
+    assert_eq!(own["count"], 1);
+    assert_eq!(t.get("/api/v1/tokens/", &t.admin).await.json()["count"], 3);
     // Admins manage users and tokens over the API; the secret is shown once.
     let r = t
         .post(
@@ -760,8 +764,277 @@ async fn pages_and_server_functions_require_sign_in(db: &TestDb) {
     );
 }
 
+/// The public contracts, identical on both databases: one list answer, one validation error,
+/// one bulk-create error, and the OpenAPI document (reviewed in the diff when they change).
+async fn public_contracts(db: &TestDb) {
+    let t = setup(db).await;
+    let hq = t
+        .create(
+            "sites",
+            json!({"name": "HQ", "latitude": "50.087451", "longitude": "14.420671"}),
+        )
+        .await;
+    let core = t
+        .create("tags", json!({"name": "Core", "colour": "2f6fed"}))
+        .await;
+    t.create(
+        "devices",
+        json!({"name": "sw-core-01", "site_id": hq, "serial": "FOC2231X0AB", "mac_address": "0011.2233.4455",
+               "purchase_date": "2024-03-01", "purchase_price": "1234.5", "currency": "EUR",
+               "custom_fields": {"cost_centre": "IT-42"}, "tag_ids": [core]}),
+    )
+    .await;
+    let r = t.get("/api/v1/devices/?ordering=name", &t.viewer).await;
+    assert_eq!(r.status, StatusCode::OK);
+    insta::assert_json_snapshot!("device_list", r.json(), {
+        ".results[].created_at" => "[time]",
+        ".results[].updated_at" => "[time]",
+    });
+    let r = t
+        .post(
+            "/api/v1/devices/",
+            &t.editor,
+            json!({"name": "", "site_id": 999, "purchase_price": "1.005", "currency": "EUR", "tag_ids": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    insta::assert_json_snapshot!("validation_error", r.json());
+    let r = t
+        .post(
+            "/api/v1/sites/",
+            &t.editor,
+            json!([{"name": "A"}, {"name": "hq"}, {"name": "A"}, {"status": "gone"}]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    insta::assert_json_snapshot!("bulk_create_error", r.json());
+    let r = t.get("/api/v1/openapi.json", &t.viewer).await;
+    insta::assert_json_snapshot!("openapi", r.json(), {
+        ".info.version" => "[version]",
+    });
+}
+
+/// The faults this API had, each answered right now.
+async fn faults_of_the_typed_core(db: &TestDb) {
+    let t = setup(db).await;
+    let be = t.backend;
+    // Trailing slashes: every verb answers with and without one.
+    let a = t.create("sites", json!({"name": "A"})).await;
+    let b = t.create("sites", json!({"name": "B"})).await;
+    let d = t
+        .create("devices", json!({"name": "sw1", "site_id": a}))
+        .await;
+    for uri in [
+        format!("/api/v1/devices/{d}/"),
+        format!("/api/v1/devices/{d}"),
+    ] {
+        assert_eq!(t.get(&uri, &t.viewer).await.status, StatusCode::OK, "{uri}");
+        let r = call(
+            &t.app,
+            Method::PATCH,
+            &uri,
+            Some(&t.editor),
+            Some(json!({"status": "offline"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text);
+    }
+    assert_eq!(
+        t.get("/api/v1/devices", &t.viewer).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/devices/{d}/"), &t.viewer)
+            .await
+            .json()["url"],
+        format!("/api/v1/devices/{d}/")
+    );
+
+    // Spreadsheet formulas in exports are neutralised.
+    t.create(
+        "devices",
+        json!({"name": "evil", "site_id": a, "description": "=HYPERLINK(\"http://evil.invalid/\",\"x\")",
+               "serial": "+1-555", "asset_tag": "@SUM(1+1)"}),
+    )
+    .await;
+    let csv = t.get("/api/v1/devices/?format=csv&q=evil", &t.viewer).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        csv.text.contains(",'+1-555,") && csv.text.contains(",'@SUM(1+1),"),
+        "{}",
+        csv.text
+    );
+    assert!(csv.text.contains("\"'=HYPERLINK("), "{}", csv.text);
+    let jsonl = t
+        .get("/api/v1/devices/?format=jsonl&q=evil", &t.viewer)
+        .await;
+    let line: Value = serde_json::from_str(jsonl.text.lines().next().unwrap()).unwrap();
+    assert_eq!(line["serial"], "+1-555");
+    let changes = t.get("/api/v1/changes/?format=csv", &t.viewer).await;
+    assert!(
+        changes.text.starts_with("id,time,request_id"),
+        "{}",
+        changes.text
+    );
+
+    // Case folds the same for any script: a 400 on the field, never a bare 409.
+    t.create("sites", json!({"name": "ÚSTÍ", "slug": "usti"}))
+        .await;
+    let r = t
+        .post(
+            "/api/v1/sites/",
+            &t.editor,
+            json!({"name": "ústí", "slug": "usti-2"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{be}: {}", r.text);
+    assert!(r.json()["fields"]["name"].is_array());
+    t.create("sites", json!({"name": "Ústí-2"})).await;
+    let r = t
+        .post("/api/v1/sites/", &t.editor, json!({"name": "Ústí-2"}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{be}: {}", r.text);
+    assert!(r.json()["fields"]["name"].is_array());
+    let found = t
+        .get("/api/v1/sites/?name=%C3%BAst%C3%AD", &t.viewer)
+        .await
+        .json();
+    assert_eq!(found["count"], 1);
+
+    // Moving a container moves what is inside it.
+    let l = t
+        .create("locations", json!({"name": "L", "site_id": a}))
+        .await;
+    let l2 = t
+        .create(
+            "locations",
+            json!({"name": "L2", "site_id": a, "parent_id": l}),
+        )
+        .await;
+    let r1 = t
+        .create(
+            "racks",
+            json!({"name": "R", "site_id": a, "location_id": l2}),
+        )
+        .await;
+    let inside = t
+        .create(
+            "devices",
+            json!({"name": "in-rack", "site_id": a, "rack_id": r1}),
+        )
+        .await;
+    let r = call(
+        &t.app,
+        Method::PATCH,
+        &format!("/api/v1/locations/{l}/"),
+        Some(&t.editor),
+        Some(json!({"site_id": b})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for uri in [
+        format!("/api/v1/locations/{l2}/"),
+        format!("/api/v1/racks/{r1}/"),
+        format!("/api/v1/devices/{inside}/"),
+    ] {
+        assert_eq!(
+            t.get(&uri, &t.viewer).await.json()["site_id"],
+            b,
+            "{be}: {uri}"
+        );
+    }
+    let r = call(
+        &t.app,
+        Method::PATCH,
+        &format!("/api/v1/locations/{l2}/"),
+        Some(&t.editor),
+        Some(json!({"description": "fine"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // Ranges and sets through the API; one paging parser refusing out-of-range numbers.
+    let warranty = t
+        .get("/api/v1/devices/?warranty_end__lt=2030-01-01", &t.viewer)
+        .await;
+    assert_eq!(warranty.json()["count"], 0);
+    for uri in [
+        "/api/v1/changes/?offset=9223372036854775808",
+        "/api/v1/devices/?offset=9223372036854775808",
+        "/api/v1/devices/?limit=0",
+        "/api/v1/jobs/?limit=5000",
+        "/api/v1/users/?offset=-1",
+        "/api/v1/tokens/?limit=abc",
+        "/api/v1/dashboard/devices?offset=9223372036854775808",
+    ] {
+        let r = t.get(uri, &t.admin).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.text);
+        assert!(
+            r.json()["fields"].as_object().unwrap().len() == 1,
+            "{uri}: {}",
+            r.text
+        );
+    }
+
+    // Tokens: one policy for every door — anyone manages their own, admins everyone's.
+    let mine = t
+        .post(
+            "/api/v1/tokens/",
+            &t.viewer,
+            json!({"description": "script"}),
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::CREATED, "{}", mine.text);
+    let id = mine.json()["id"].as_i64().unwrap();
+    let listed = t.get("/api/v1/tokens/", &t.viewer).await.json();
+    assert!(
+        listed["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["user"]["display"] == "viewer")
+    );
+    let all = t.get("/api/v1/tokens/", &t.admin).await.json();
+    assert!(all["count"].as_i64().unwrap() > listed["count"].as_i64().unwrap());
+    let admin_token = all["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["user"]["display"] == "admin")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        t.get(&format!("/api/v1/tokens/{admin_token}/"), &t.viewer)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = call(
+        &t.app,
+        Method::DELETE,
+        &format!("/api/v1/tokens/{id}/"),
+        Some(&t.viewer),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(
+        t.get("/api/v1/users/", &t.viewer).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
 app::db_tests!(
     authentication_and_roles,
     crud_filters_pagination_and_errors,
     pages_and_server_functions_require_sign_in,
+    public_contracts,
+    faults_of_the_typed_core,
 );

@@ -742,6 +742,22 @@ async fn dashboard_and_jobs_through_rest(t: &TestDb) {
     )
     .await;
     assert_eq!(s, 400);
+    // The dashboard's public contract, the same on both databases (reviewed in the diff when
+    // it changes).
+    for (name, path) in [
+        ("dashboard_today", "/api/v1/dashboard/today"),
+        ("dashboard_comparison", "/api/v1/dashboard/comparison"),
+        ("dashboard_sites", "/api/v1/dashboard/sites"),
+        ("dashboard_coverage", "/api/v1/dashboard/coverage"),
+        ("dashboard_dates", "/api/v1/dashboard/dates"),
+        ("dashboard_devices", "/api/v1/dashboard/devices?limit=3"),
+    ] {
+        let (s, body) = call(&app, "GET", path, viewer, None).await;
+        assert_eq!(s, 200, "{path}: {body}");
+        insta::assert_json_snapshot!(name, body, {
+            ".results[].last_contact" => "[time]",
+        });
+    }
     // The mock's fleets overlap: ThreatLocker's computers are NinjaOne agents.
     let (_, cov) = call(&app, "GET", "/api/v1/dashboard/coverage", viewer, None).await;
     assert_eq!(cov["available"], true);

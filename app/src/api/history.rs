@@ -115,45 +115,20 @@ pub async fn save_settings(
 ) -> Result<(), AppError> {
     run(async {
         let ctx = ctx()?;
-        let mut fields = crate::error::FieldErrors::new();
-        let mut num = |name: &str, v: &str| -> i64 {
-            v.trim().parse().unwrap_or_else(|_| {
-                fields.insert(name.into(), vec!["Enter a whole number.".into()]);
-                0
-            })
-        };
-        let new = HistorySettings {
-            extra_spare_patterns: extra_spare_patterns
-                .lines()
-                .map(|l| l.trim().to_string())
-                .filter(|l| !l.is_empty())
-                .collect(),
-            daily_retention_days: num("daily_retention_days", &daily_retention_days),
-            month_end_retention_months: num(
-                "month_end_retention_months",
-                &month_end_retention_months,
-            ),
-            raw_retention_days: num("raw_retention_days", &raw_retention_days),
-        };
         let submitted = std::collections::BTreeMap::from([
-            (
-                "extra_spare_patterns".to_string(),
-                extra_spare_patterns.clone(),
-            ),
-            (
-                "daily_retention_days".to_string(),
-                daily_retention_days.clone(),
-            ),
+            ("extra_spare_patterns".to_string(), extra_spare_patterns),
+            ("daily_retention_days".to_string(), daily_retention_days),
             (
                 "month_end_retention_months".to_string(),
-                month_end_retention_months.clone(),
+                month_end_retention_months,
             ),
-            ("raw_retention_days".to_string(), raw_retention_days.clone()),
+            ("raw_retention_days".to_string(), raw_retention_days),
         ]);
-        if !fields.is_empty() {
-            return Err(AppError::fields(fields).with_values(submitted));
-        }
-        settings::save(&ctx, new)
+        let changes = submitted
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        settings::patch(&ctx, changes)
             .await
             .map_err(|e| e.with_values(submitted))?;
         redirect("/settings?saved=1");

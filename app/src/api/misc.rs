@@ -36,22 +36,15 @@ pub async fn search(q: String) -> Result<Vec<SearchGroup>, AppError> {
 #[server(output = super::Out)]
 pub async fn changes(query: String) -> Result<ChangePage, AppError> {
     run(async {
-        use crate::ssr::services::{changelog, query as q};
+        use crate::ssr::services::{changelog, paging};
         let ctx = ctx()?;
-        let pairs = q::pairs(&query);
+        let pairs: Vec<(String, String)> = paging::pairs(&query)
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("__"))
+            .collect();
         let filter = changelog::ChangeFilter::from_pairs(&pairs)?;
-        let get = |k: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.clone())
-        };
-        let limit = get("limit")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(50u64)
-            .clamp(1, 1000);
-        let offset = get("offset").and_then(|v| v.parse().ok()).unwrap_or(0u64);
-        changelog::list(&ctx, &filter, limit, offset).await
+        let p = paging::Paging::parse(&pairs)?;
+        changelog::list(&ctx, &filter, p.limit, p.offset).await
     })
     .await
 }

@@ -40,7 +40,7 @@ pub async fn fetch_tokens() -> Result<TokensView, AppError> {
             Err(_) => None,
         };
         Ok(TokensView {
-            tokens: svc::list(&ctx, admin).await?,
+            tokens: svc::visible(&ctx).await?,
             new_token,
             users: if admin {
                 users::list(&ctx).await?

@@ -650,11 +650,11 @@ impl HistoryDb {
                     *value = conn
                         .query_one_raw(Statement::from_string(
                             DbBackend::Sqlite,
-                            format!("PRAGMA {name}"),
+                            format!("SELECT {name} AS n FROM pragma_{name}()"),
                         ))
                         .await?
                         .with_context(|| format!("no answer to PRAGMA {name}"))?
-                        .try_get_by_index(0)?;
+                        .try_get("", "n")?;
                 }
                 conn.close().await.ok();
                 let [page_size, pages, free] = pragma;
@@ -669,13 +669,13 @@ impl HistoryDb {
                 let row = admin
                     .query_one_raw(Statement::from_sql_and_values(
                         DbBackend::Postgres,
-                        "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c \
+                        "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c \
                          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'",
                         [schema.clone().into()],
                     ))
                     .await?
                     .context("no answer to the size query")?;
-                let bytes: i64 = row.try_get_by_index(0)?;
+                let bytes: i64 = row.try_get("", "bytes")?;
                 admin.close().await.ok();
                 Ok(DbSize {
                     bytes: bytes.max(0) as u64,

@@ -498,14 +498,7 @@ async fn snapshots_page(ctx: &Ctx, params: ParamsMap) -> Result<PageHtml, AppErr
             .collect();
         href("/api/v1/dashboard/devices", &encode_query(&pairs))
     };
-    let limit = params
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(50);
-    let offset = params
-        .get("offset")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(0);
+    let (limit, offset) = (f.limit, f.offset);
     let rows: Vec<_> = page_data
         .results
         .into_iter()
@@ -624,10 +617,12 @@ async fn jobs_page(
     control: &dyn JobControl,
     params: ParamsMap,
 ) -> Result<PageHtml, AppError> {
-    let offset = params
-        .get("offset")
-        .and_then(|o| o.parse().ok())
-        .unwrap_or(0);
+    let pairs: Vec<(String, String)> = params
+        .clone()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    let offset = crate::ssr::services::paging::Paging::parse(&pairs)?.offset;
     let f = jobs::JobFilter {
         limit: 25,
         offset,

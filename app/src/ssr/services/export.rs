@@ -9,9 +9,11 @@
 
 use super::Ctx;
 use super::changelog::{self, ChangeFilter};
+use super::history::dashboard::{self, DeviceFilter};
 use super::objects::{self, api, query::ListQuery};
 use crate::error::AppError;
 use crate::model::ChangeDto;
+use crate::model::history::SnapshotDto;
 use crate::schema::Resource;
 use std::borrow::Cow;
 
@@ -277,6 +279,143 @@ impl Export for Changes {
                 let mut out = vec![];
                 for r in &page.rows {
                     serde_json::to_writer(&mut out, r)
+                        .map_err(|e| AppError::Internal(format!("Could not write JSON: {e}")))?;
+                    out.push(b'\n');
+                }
+                Ok(Some(out))
+            }
+        }
+    }
+}
+
+/// The devices the history sources reported on one day, filtered (paging ignored).
+pub struct Snapshots {
+    ctx: Ctx,
+    filter: DeviceFilter,
+    format: Format,
+    day: Option<chrono::NaiveDate>,
+    started: bool,
+    done: bool,
+    csv: Option<Csv>,
+}
+
+/// Export the devices seen on the filter's day (the latest collected day when it names none).
+pub async fn snapshots(
+    ctx: &Ctx,
+    mut filter: DeviceFilter,
+    format: Format,
+) -> Result<Snapshots, AppError> {
+    let day = match filter.date {
+        Some(d) => Some(d),
+        None => dashboard::latest_date(&ctx.db.conn).await?,
+    };
+    filter.date = day;
+    filter.offset = 0;
+    filter.limit = CHUNK as u64;
+    Ok(Snapshots {
+        ctx: ctx.clone(),
+        filter,
+        format,
+        day,
+        started: false,
+        done: day.is_none(),
+        csv: None,
+    })
+}
+
+/// The CSV columns of devices seen.
+const SNAPSHOT_COLUMNS: [&str; 19] = [
+    "date",
+    "source",
+    "external_id",
+    "hostname",
+    "display_name",
+    "site",
+    "organization",
+    "location",
+    "node_class",
+    "classification",
+    "spare",
+    "billable",
+    "os_name",
+    "serial",
+    "mac_addresses",
+    "ip_addresses",
+    "last_contact",
+    "census_device_id",
+    "seen_by_other_source",
+];
+
+fn snapshot_row(d: &SnapshotDto) -> Vec<String> {
+    vec![
+        d.date.clone(),
+        d.source.as_str().to_string(),
+        d.external_id.clone(),
+        d.hostname.clone().unwrap_or_default(),
+        d.display_name.clone().unwrap_or_default(),
+        d.site_name.clone(),
+        d.org_name.clone(),
+        d.location_name.clone(),
+        d.node_class.clone().unwrap_or_default(),
+        d.classification.as_str().to_string(),
+        d.is_spare.to_string(),
+        d.is_billable.to_string(),
+        d.os_name.clone().unwrap_or_default(),
+        d.serial.clone().unwrap_or_default(),
+        d.mac_addresses.join(" "),
+        d.ip_addresses.join(" "),
+        d.last_contact.clone().unwrap_or_default(),
+        d.device_id.map(|i| i.to_string()).unwrap_or_default(),
+        d.covered.to_string(),
+    ]
+}
+
+#[async_trait::async_trait]
+impl Export for Snapshots {
+    fn format(&self) -> Format {
+        self.format
+    }
+
+    fn filename(&self) -> String {
+        let day = self
+            .day
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "none".into());
+        format!("census-snapshots-{day}.{}", self.format.extension())
+    }
+
+    async fn next(&mut self) -> Result<Option<Vec<u8>>, AppError> {
+        if !self.started {
+            self.started = true;
+            if self.format == Format::Csv {
+                let header: Vec<String> = SNAPSHOT_COLUMNS.iter().map(|s| s.to_string()).collect();
+                let mut c = Csv::new(&header)?;
+                let bytes = c.take()?;
+                self.csv = Some(c);
+                return Ok(Some(bytes));
+            }
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let page = dashboard::devices(&self.ctx, &self.filter).await?;
+        self.filter.offset += page.results.len() as u64;
+        self.done = page.results.len() < CHUNK || self.filter.offset >= page.count;
+        if page.results.is_empty() {
+            return Ok(None);
+        }
+        match (&mut self.csv, self.format) {
+            (Some(c), Format::Csv) => {
+                for d in &page.results {
+                    let row = snapshot_row(d);
+                    c.row(row.iter().map(String::as_str))?;
+                }
+                Ok(Some(c.take()?))
+            }
+            _ => {
+                let mut out = vec![];
+                for d in &page.results {
+                    serde_json::to_writer(&mut out, d)
                         .map_err(|e| AppError::Internal(format!("Could not write JSON: {e}")))?;
                     out.push(b'\n');
                 }

@@ -77,6 +77,12 @@ pub async fn create(ctx: &Ctx, user_id: i64, description: &str) -> Result<NewTok
     })
 }
 
+/// The tokens the caller may see: everyone's for an admin, their own for anyone else (the
+/// token pages and `GET /api/v1/tokens/`).
+pub async fn visible(ctx: &Ctx) -> Result<Vec<TokenDto>, AppError> {
+    list(ctx, ctx.actor.role.is_admin()).await
+}
+
 /// The caller's own tokens, or everyone's for an admin who asks for all.
 pub async fn list(ctx: &Ctx, all: bool) -> Result<Vec<TokenDto>, AppError> {
     if all {

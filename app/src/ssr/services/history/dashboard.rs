@@ -464,10 +464,13 @@ fn parse_bool(name: &str, v: &str) -> Result<bool, AppError> {
 }
 
 impl DeviceFilter {
-    /// Parse query pairs; unknown keys and bad values are errors. `max_limit` bounds `limit`.
+    /// Parse query pairs; unknown keys and bad values are errors. `max_limit` bounds `limit`
+    /// (paging as every list pages: `services::paging`).
     pub fn parse(pairs: &[(String, String)], max_limit: u64) -> Result<DeviceFilter, AppError> {
+        let paging = crate::ssr::services::paging::Paging::parse_with(pairs, max_limit)?;
         let mut f = DeviceFilter {
-            limit: 50,
+            limit: paging.limit,
+            offset: paging.offset,
             ..Default::default()
         };
         for (k, v) in pairs {
@@ -503,20 +506,7 @@ impl DeviceFilter {
                 "billable" => f.billable = Some(parse_bool("billable", v)?),
                 "covered" => f.covered = Some(parse_bool("covered", v)?),
                 "q" => f.q = Some(v.to_string()),
-                "limit" => {
-                    f.limit = v
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=max_limit).contains(n))
-                        .ok_or_else(|| {
-                            AppError::field("limit", format!("Give a number from 1 to {max_limit}."))
-                        })?
-                }
-                "offset" => {
-                    f.offset = v
-                        .parse()
-                        .map_err(|_| AppError::field("offset", "Give a number of rows to skip."))?
-                }
+                "limit" | "offset" => {}
                 "format" => {}
                 _ => {
                     return Err(AppError::field(

@@ -23,6 +23,71 @@ pub async fn load<C: ConnectionTrait>(conn: &C) -> Result<HistorySettings, DbErr
     }
 }
 
+/// Change some settings and keep the rest ("patch = merge"), whichever door it came by: the
+/// REST API sends JSON (numbers, a list of patterns), the settings form sends text (digits,
+/// one pattern per line); both are read here. Unknown settings and values that are not whole
+/// numbers are field errors; then [`save`] checks the ranges.
+pub async fn patch(
+    ctx: &Ctx,
+    changes: serde_json::Map<String, serde_json::Value>,
+) -> Result<HistorySettings, AppError> {
+    use serde_json::Value;
+    ctx.require_admin("change settings")?;
+    let mut new = load(&ctx.db.conn).await?;
+    let mut fields = std::collections::BTreeMap::new();
+    for (k, v) in changes {
+        let number = |v: &Value| -> Option<i64> {
+            match v {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }
+        };
+        let target = match k.as_str() {
+            "daily_retention_days" => &mut new.daily_retention_days,
+            "month_end_retention_months" => &mut new.month_end_retention_months,
+            "raw_retention_days" => &mut new.raw_retention_days,
+            "extra_spare_patterns" => {
+                let patterns = match &v {
+                    Value::Array(a) if a.iter().all(Value::is_string) => Some(
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect(),
+                    ),
+                    Value::String(s) => Some(s.lines().map(str::to_string).collect()),
+                    Value::Null => Some(vec![]),
+                    _ => None,
+                };
+                match patterns {
+                    Some(p) => new.extra_spare_patterns = p,
+                    None => {
+                        fields.insert(
+                            k.clone(),
+                            vec!["Give a list of patterns (text).".to_string()],
+                        );
+                    }
+                }
+                continue;
+            }
+            _ => {
+                fields.insert(k.clone(), vec!["Unknown setting.".to_string()]);
+                continue;
+            }
+        };
+        match number(&v) {
+            Some(n) => *target = n,
+            None => {
+                fields.insert(k.clone(), vec!["Enter a whole number.".to_string()]);
+            }
+        }
+    }
+    if !fields.is_empty() {
+        return Err(AppError::fields(fields));
+    }
+    save(ctx, new).await
+}
+
 /// Check and save the settings (admin only); recorded in the change log.
 pub async fn save(ctx: &Ctx, new: HistorySettings) -> Result<HistorySettings, AppError> {
     ctx.require_admin("change settings")?;
