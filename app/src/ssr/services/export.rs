@@ -104,6 +104,51 @@ impl Csv {
     }
 }
 
+/// The header of an export: the CSV writer (with its first row as bytes), or nothing for JSON
+/// Lines.
+fn start(format: Format, header: &[String]) -> Result<(Option<Csv>, Option<Vec<u8>>), AppError> {
+    match format {
+        Format::Csv => {
+            let mut c = Csv::new(header)?;
+            let bytes = c.take()?;
+            Ok((Some(c), Some(bytes)))
+        }
+        Format::JsonLines => Ok((None, None)),
+    }
+}
+
+/// One chunk of rows: CSV cells from `row` (neutralised), or one JSON object per line from
+/// `json`.
+fn chunk<T>(
+    csv: &mut Option<Csv>,
+    items: &[T],
+    row: impl Fn(&T) -> Vec<String>,
+    json: impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()>,
+) -> Result<Vec<u8>, AppError> {
+    match csv {
+        Some(c) => {
+            for it in items {
+                let cells = row(it);
+                c.row(cells.iter().map(String::as_str))?;
+            }
+            c.take()
+        }
+        None => {
+            let mut out = Vec::with_capacity(items.len() * 256);
+            for it in items {
+                json(it, &mut out)
+                    .map_err(|e| AppError::Internal(format!("Could not write JSON: {e}")))?;
+                out.push(b'\n');
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn strings(cols: &[&str]) -> Vec<String> {
+    cols.iter().map(|s| s.to_string()).collect()
+}
+
 /// An export in progress: each call to `next` gives the next chunk of bytes, None at the end.
 #[async_trait::async_trait]
 pub trait Export: Send {
@@ -150,38 +195,27 @@ impl Export for Objects {
     async fn next(&mut self) -> Result<Option<Vec<u8>>, AppError> {
         if self.ids.is_none() {
             self.ids = Some(objects::matching_ids(&self.ctx, self.res, &self.lq).await?);
-            if self.format == Format::Csv {
-                let mut c = Csv::new(&api::csv_header(self.res))?;
-                let header = c.take()?;
-                self.csv = Some(c);
-                return Ok(Some(header));
+            let (csv, header) = start(self.format, &api::csv_header(self.res))?;
+            self.csv = csv;
+            if header.is_some() {
+                return Ok(header);
             }
         }
         let ids = self.ids.as_ref().expect("loaded above");
         if self.done >= ids.len() {
             return Ok(None);
         }
-        let chunk = &ids[self.done..(self.done + CHUNK).min(ids.len())];
-        self.done += chunk.len();
-        let dtos = objects::dtos_by_id(&self.ctx, self.res, chunk).await?;
-        match (&mut self.csv, self.format) {
-            (Some(c), Format::Csv) => {
-                for o in &dtos {
-                    let row = api::csv_row(self.res, o);
-                    c.row(row.iter().map(String::as_str))?;
-                }
-                Ok(Some(c.take()?))
-            }
-            _ => {
-                let mut out = Vec::with_capacity(dtos.len() * 256);
-                for o in &dtos {
-                    serde_json::to_writer(&mut out, &api::ApiObject(self.res, o))
-                        .map_err(|e| AppError::Internal(format!("Could not write JSON: {e}")))?;
-                    out.push(b'\n');
-                }
-                Ok(Some(out))
-            }
-        }
+        let next = &ids[self.done..(self.done + CHUNK).min(ids.len())];
+        self.done += next.len();
+        let dtos = objects::dtos_by_id(&self.ctx, self.res, next).await?;
+        let res = self.res;
+        chunk(
+            &mut self.csv,
+            &dtos,
+            |o| api::csv_row(res, o),
+            |o, out| serde_json::to_writer(out, &api::ApiObject(res, o)),
+        )
+        .map(Some)
     }
 }
 
@@ -254,12 +288,10 @@ impl Export for Changes {
     async fn next(&mut self) -> Result<Option<Vec<u8>>, AppError> {
         if !self.started {
             self.started = true;
-            if self.format == Format::Csv {
-                let header: Vec<String> = CHANGE_COLUMNS.iter().map(|s| s.to_string()).collect();
-                let mut c = Csv::new(&header)?;
-                let bytes = c.take()?;
-                self.csv = Some(c);
-                return Ok(Some(bytes));
+            let (csv, header) = start(self.format, &strings(&CHANGE_COLUMNS))?;
+            self.csv = csv;
+            if header.is_some() {
+                return Ok(header);
             }
         }
         let page = changelog::list(&self.ctx, &self.filter, CHUNK as u64, self.offset).await?;
@@ -267,24 +299,10 @@ impl Export for Changes {
             return Ok(None);
         }
         self.offset += page.rows.len() as u64;
-        match (&mut self.csv, self.format) {
-            (Some(c), Format::Csv) => {
-                for r in &page.rows {
-                    let row = change_row(r);
-                    c.row(row.iter().map(String::as_str))?;
-                }
-                Ok(Some(c.take()?))
-            }
-            _ => {
-                let mut out = vec![];
-                for r in &page.rows {
-                    serde_json::to_writer(&mut out, r)
-                        .map_err(|e| AppError::Internal(format!("Could not write JSON: {e}")))?;
-                    out.push(b'\n');
-                }
-                Ok(Some(out))
-            }
-        }
+        chunk(&mut self.csv, &page.rows, change_row, |r, out| {
+            serde_json::to_writer(out, r)
+        })
+        .map(Some)
     }
 }
 
@@ -387,12 +405,10 @@ impl Export for Snapshots {
     async fn next(&mut self) -> Result<Option<Vec<u8>>, AppError> {
         if !self.started {
             self.started = true;
-            if self.format == Format::Csv {
-                let header: Vec<String> = SNAPSHOT_COLUMNS.iter().map(|s| s.to_string()).collect();
-                let mut c = Csv::new(&header)?;
-                let bytes = c.take()?;
-                self.csv = Some(c);
-                return Ok(Some(bytes));
+            let (csv, header) = start(self.format, &strings(&SNAPSHOT_COLUMNS))?;
+            self.csv = csv;
+            if header.is_some() {
+                return Ok(header);
             }
         }
         if self.done {
@@ -404,24 +420,10 @@ impl Export for Snapshots {
         if page.results.is_empty() {
             return Ok(None);
         }
-        match (&mut self.csv, self.format) {
-            (Some(c), Format::Csv) => {
-                for d in &page.results {
-                    let row = snapshot_row(d);
-                    c.row(row.iter().map(String::as_str))?;
-                }
-                Ok(Some(c.take()?))
-            }
-            _ => {
-                let mut out = vec![];
-                for d in &page.results {
-                    serde_json::to_writer(&mut out, d)
-                        .map_err(|e| AppError::Internal(format!("Could not write JSON: {e}")))?;
-                    out.push(b'\n');
-                }
-                Ok(Some(out))
-            }
-        }
+        chunk(&mut self.csv, &page.results, snapshot_row, |d, out| {
+            serde_json::to_writer(out, d)
+        })
+        .map(Some)
     }
 }
 
