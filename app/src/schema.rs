@@ -141,6 +141,13 @@ impl Field {
             _ => None,
         }
     }
+    /// The type whose objects a form or filter offers as choices: a reference's or a set's.
+    pub const fn option_kind(&self) -> Option<Kind> {
+        match self.ty {
+            FieldType::Ref(k) | FieldType::RefSet { kind: k, .. } => Some(k),
+            _ => None,
+        }
+    }
     /// Stored as a whole number (numbers, references, decimals in their units).
     pub const fn is_int(&self) -> bool {
         matches!(
@@ -233,7 +240,7 @@ pub enum Panel {
 }
 
 /// The navigation groups, in order.
-pub const NAV_GROUPS: [&str; 3] = ["Organisation", "Devices", "Circuits"];
+pub const NAV_GROUPS: [&str; 4] = ["Organisation", "Devices", "Circuits", "Other"];
 
 impl Resource {
     pub fn field(&self, name: &str) -> Option<&'static Field> {
@@ -890,7 +897,7 @@ pub static TAG: Resource = Resource {
     default_order: "name",
     uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
     tree: false,
-    nav: "Organisation",
+    nav: "Other",
     panels: &[],
 };
 
@@ -944,7 +951,7 @@ pub static JOURNAL_ENTRY: Resource = Resource {
     default_order: "summary",
     uniques: &[],
     tree: false,
-    nav: "Organisation",
+    nav: "Other",
     panels: &[],
 };
 

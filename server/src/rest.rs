@@ -153,7 +153,12 @@ pub(crate) fn stream(e: impl export::Export + 'static) -> Response {
             }
         }
     });
-    (headers, Body::from_stream(body)).into_response()
+    // Fused: a body wrapper (compression) may poll once more after the end.
+    (
+        headers,
+        Body::from_stream(futures_util::StreamExt::fuse(body)),
+    )
+        .into_response()
 }
 
 // ---------------------------------------------------------------------------------------------

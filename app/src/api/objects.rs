@@ -55,7 +55,7 @@ async fn options_for(
 pub fn ref_kinds(kind: Kind) -> Vec<Kind> {
     kind.res()
         .writable_fields()
-        .filter_map(option_kind)
+        .filter_map(crate::schema::Field::option_kind)
         .collect()
 }
 
@@ -66,18 +66,8 @@ pub fn filter_kinds(kind: Kind) -> Vec<Kind> {
         .iter()
         .filter(|f| f.filter)
         .chain(res.via_site_filters())
-        .filter_map(option_kind)
+        .filter_map(crate::schema::Field::option_kind)
         .collect()
-}
-
-/// The type a field chooses objects of from a list: a reference's or a set's.
-fn option_kind(f: &crate::schema::Field) -> Option<Kind> {
-    match f.ty {
-        crate::schema::FieldType::Ref(k) | crate::schema::FieldType::RefSet { kind: k, .. } => {
-            Some(k)
-        }
-        _ => None,
-    }
 }
 
 /// Query pairs of a page's URL without the ones Leptos adds to carry a form error back.

@@ -586,7 +586,7 @@ pub fn ObjectFormPage() -> impl IntoView {
                                             .or_else(|| fv.object.as_ref().map(|o| form_text(f, o)))
                                             .or_else(|| keyed_text(f, |k| query.read_untracked().get(k)))
                                             .unwrap_or_else(|| f.default.unwrap_or_default().to_string());
-                                        let options = f.ref_kind().and_then(|k| options_of(&fv.options, k));
+                                        let options = f.option_kind().and_then(|k| options_of(&fv.options, k));
                                         view! { <FieldInput field=f value options=options errors=errors.clone() /> }
                                     })
                                     .collect_view()
@@ -807,7 +807,7 @@ pub fn BulkPage() -> impl IntoView {
                                     .iter()
                                     .map(|f| {
                                         let value = submitted.get(f.name).cloned().unwrap_or_default();
-                                        let options = f.ref_kind().and_then(|k| options_of(&options, k));
+                                        let options = f.option_kind().and_then(|k| options_of(&options, k));
                                         view! {
                                             <div class="bulk-field">
                                                 <FieldInput

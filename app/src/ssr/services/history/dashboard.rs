@@ -543,8 +543,17 @@ impl DeviceFilter {
                 q = q.filter(col.eq(b));
             }
         }
-        if let Some(q_text) = &self.q {
-            let like = format!("%{}%", q_text.to_lowercase().replace(['%', '_'], ""));
+        // Folded as the search text was (Unicode case folding), a substring with its `%` and
+        // `_` taken literally.
+        if let Some(folded) = self
+            .q
+            .as_deref()
+            .and_then(crate::ssr::services::text::query)
+        {
+            let like = sea_orm::sea_query::LikeExpr::new(
+                crate::ssr::services::text::contains_pattern(&folded),
+            )
+            .escape('\\');
             q = q.filter(Expr::col(S::SearchText).like(like));
         }
         q.order_by_asc(S::SortName)

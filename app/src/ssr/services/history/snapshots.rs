@@ -3,6 +3,7 @@
 //! transaction, so a failed run leaves the earlier data exactly as they were.
 
 use super::super::Ctx;
+use super::super::text::fold;
 use super::mapping::{self, Resolver};
 use super::rules::{SpareRules, normalize_hostname, normalize_serial};
 use super::{rollup, rows, settings};
@@ -50,16 +51,17 @@ pub struct WriteSummary {
 
 /// What the device list sorts by: the host name as shown, lower-cased.
 fn sort_name(it: &SnapshotIn) -> String {
-    it.hostname
-        .as_deref()
-        .or(it.display_name.as_deref())
-        .unwrap_or(&it.external_id)
-        .to_lowercase()
+    fold(
+        it.hostname
+            .as_deref()
+            .or(it.display_name.as_deref())
+            .unwrap_or(&it.external_id),
+    )
 }
 
 /// What the device list's search looks in, lower-cased, fields apart.
 fn search_text(it: &SnapshotIn) -> String {
-    [
+    let text = [
         it.hostname.as_deref().unwrap_or(""),
         it.display_name.as_deref().unwrap_or(""),
         it.serial.as_deref().unwrap_or(""),
@@ -68,8 +70,8 @@ fn search_text(it: &SnapshotIn) -> String {
         &it.ip_addresses.join(","),
         &it.mac_addresses.join(","),
     ]
-    .join(" | ")
-    .to_lowercase()
+    .join(" | ");
+    fold(&text)
 }
 
 /// Census devices by normalised serial and host name, for linking snapshots to them.
