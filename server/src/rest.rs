@@ -219,8 +219,19 @@ async fn create_objects(
                     })
                 })
                 .collect::<Res<Vec<_>>>()?;
-            let made = objects::create_many(&ctx, res, inputs).await?;
-            let out: Vec<Value> = made.iter().map(|o| created(res, o, minimal)).collect();
+            let out: Vec<Value> = if minimal {
+                objects::create_many_ids(&ctx, res, inputs)
+                    .await?
+                    .into_iter()
+                    .map(|id| json!({"id": id, "url": url_of(res, id)}))
+                    .collect()
+            } else {
+                objects::create_many(&ctx, res, inputs)
+                    .await?
+                    .iter()
+                    .map(|o| object_json(res, o))
+                    .collect()
+            };
             Ok((StatusCode::CREATED, Json(Value::Array(out))).into_response())
         }
         v => {

@@ -106,6 +106,9 @@ fn options(url: &str, writer: bool) -> ConnectOptions {
         } else {
             opts.max_connections(8).min_connections(1);
         }
+        // A connection to a file in this process cannot go stale: no ping before each use
+        // (sqlx's default pings on every checkout, a round trip to the connection's thread).
+        opts.test_before_acquire(false);
         let cache = if writer { "-65536" } else { "-16384" };
         opts.map_sqlx_sqlite_opts(move |o: SqliteConnectOptions| {
             o.create_if_missing(true)
@@ -123,7 +126,11 @@ fn options(url: &str, writer: bool) -> ConnectOptions {
                 .pragma("temp_store", "memory")
         });
     } else {
-        opts.max_connections(16).min_connections(1);
+        // Ping only a connection idle long enough for a server, proxy or firewall to have
+        // dropped it, not every checkout (a network round trip per query).
+        opts.max_connections(16)
+            .min_connections(1)
+            .test_before_acquire_if_idle_for(Duration::from_secs(30));
     }
     if let Some(schema) = search_path(url) {
         opts.set_schema_search_path(schema);

@@ -457,11 +457,23 @@ struct Inventory {
 
 /// The inventory benchmark: load `args.devices` devices, then measure lists and pages.
 async fn inventory(args: &Args, dir: &Path, backend: &str) -> Result<Inventory> {
-    let sqlite_file = dir.join("census.db");
-    let db = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", sqlite_file.display()));
+    let (bench_db, db) = BenchDb::create(args, dir, "inventory").await?;
+    let result = inventory_on(args, &db, backend, &bench_db).await;
+    if args.keep {
+        println!("inventory database kept at {}", bench_db.describe());
+    } else {
+        bench_db.remove().await;
+    }
+    result
+}
+
+async fn inventory_on(
+    args: &Args,
+    db: &str,
+    backend: &str,
+    bench_db: &BenchDb,
+) -> Result<Inventory> {
+    let db = db.to_string();
     eprintln!(
         "bench: {} devices across {} sites on {backend}",
         args.devices, args.sites
@@ -534,7 +546,7 @@ async fn inventory(args: &Args, dir: &Path, backend: &str) -> Result<Inventory> 
     }
     let peak = server.peak_kib();
     drop(server);
-    let db_bytes = std::fs::metadata(&sqlite_file).map(|m| m.len()).ok();
+    let db_bytes = bench_db.size().await.ok().map(|s| s.bytes);
     Ok(Inventory {
         rows,
         load_secs,
@@ -563,7 +575,7 @@ fn print_inventory(args: &Args, backend: &str, inv: &Inventory) {
         );
     }
     if let Some(b) = inv.db_bytes {
-        println!("{:<44} {:>10.1} MiB", "database file", mib(b));
+        println!("{:<44} {:>10.1} MiB", "database (with its WAL)", mib(b));
     }
 }
 
@@ -582,8 +594,8 @@ const MONTH_ENDS: usize = 24;
 /// A job run that takes longer than this is taken as stuck.
 const JOB_TIMEOUT: Duration = Duration::from_secs(1800);
 
-/// Where the history-hub benchmark keeps its data.
-enum HistoryDb {
+/// Where one part of the benchmark (inventory or history hub) keeps its data.
+enum BenchDb {
     Sqlite(PathBuf),
     /// A schema created for this run in the PostgreSQL database at `admin_url`.
     Postgres {
@@ -592,25 +604,26 @@ enum HistoryDb {
     },
 }
 
-impl HistoryDb {
-    /// A fresh database and its URL for Census.
-    async fn create(args: &Args, dir: &Path) -> Result<(HistoryDb, String)> {
+impl BenchDb {
+    /// A fresh database and its URL for Census: a SQLite file in `dir/<part>`, or a new schema
+    /// `census_bench_<part>_<pid>` in the PostgreSQL database given.
+    async fn create(args: &Args, dir: &Path, part: &str) -> Result<(BenchDb, String)> {
         match args
             .database_url
             .as_deref()
             .filter(|u| u.starts_with("postgres"))
         {
             None => {
-                let folder = dir.join("history");
+                let folder = dir.join(part);
                 std::fs::create_dir_all(&folder)
                     .with_context(|| format!("creating {}", folder.display()))?;
                 let file = folder.join("census.db");
                 let url = format!("sqlite://{}?mode=rwc", file.display());
-                Ok((HistoryDb::Sqlite(file), url))
+                Ok((BenchDb::Sqlite(file), url))
             }
             Some(base) => {
                 let admin_url = app::ssr::db::driver_url(base);
-                let schema = format!("census_bench_history_{}", std::process::id());
+                let schema = format!("census_bench_{part}_{}", std::process::id());
                 let admin = Database::connect(admin_url.clone())
                     .await
                     .context("connecting to the PostgreSQL database")?;
@@ -621,7 +634,7 @@ impl HistoryDb {
                 admin.close().await.ok();
                 let sep = if admin_url.contains('?') { '&' } else { '?' };
                 let url = format!("{admin_url}{sep}census_schema={schema}");
-                Ok((HistoryDb::Postgres { admin_url, schema }, url))
+                Ok((BenchDb::Postgres { admin_url, schema }, url))
             }
         }
     }
@@ -630,7 +643,7 @@ impl HistoryDb {
     /// tables with their indexes and TOAST.
     async fn size(&self) -> Result<DbSize> {
         match self {
-            HistoryDb::Sqlite(file) => {
+            BenchDb::Sqlite(file) => {
                 let db = std::fs::metadata(file)
                     .with_context(|| format!("reading the size of {}", file.display()))?
                     .len();
@@ -664,7 +677,7 @@ impl HistoryDb {
                     in_use: Some((page_size * (pages - free)).max(0) as u64),
                 })
             }
-            HistoryDb::Postgres { admin_url, schema } => {
+            BenchDb::Postgres { admin_url, schema } => {
                 let admin = Database::connect(admin_url.clone()).await?;
                 let row = admin
                     .query_one_raw(Statement::from_sql_and_values(
@@ -688,14 +701,14 @@ impl HistoryDb {
 
     fn describe(&self) -> String {
         match self {
-            HistoryDb::Sqlite(file) => file.display().to_string(),
-            HistoryDb::Postgres { schema, .. } => format!("PostgreSQL schema {schema}"),
+            BenchDb::Sqlite(file) => file.display().to_string(),
+            BenchDb::Postgres { schema, .. } => format!("PostgreSQL schema {schema}"),
         }
     }
 
     /// Drop a PostgreSQL schema (SQLite files go with the temporary folder).
     async fn remove(&self) {
-        if let HistoryDb::Postgres { admin_url, schema } = self
+        if let BenchDb::Postgres { admin_url, schema } = self
             && let Ok(admin) = Database::connect(admin_url.clone()).await
         {
             let _ = admin
@@ -996,7 +1009,7 @@ impl History {
 
 /// The history-hub benchmark on its own database, removed afterwards unless `--keep`.
 async fn history(args: &Args, dir: &Path, backend: &str) -> Result<History> {
-    let (db, url) = HistoryDb::create(args, dir).await?;
+    let (db, url) = BenchDb::create(args, dir, "history").await?;
     let result = history_on(args, &db, &url, backend).await;
     if args.keep {
         println!("history database kept at {}", db.describe());
@@ -1006,7 +1019,7 @@ async fn history(args: &Args, dir: &Path, backend: &str) -> Result<History> {
     result
 }
 
-async fn history_on(args: &Args, hdb: &HistoryDb, db: &str, backend: &str) -> Result<History> {
+async fn history_on(args: &Args, hdb: &BenchDb, db: &str, backend: &str) -> Result<History> {
     let n = args.history_devices;
     if n == 0 {
         bail!("--history-devices must be at least 1");
@@ -1213,11 +1226,7 @@ async fn main() -> Result<()> {
         "sqlite"
     };
     let outcome = bench(&args, &dir, backend).await;
-    if args.keep {
-        if !args.skip_inventory && args.database_url.is_none() {
-            println!("database kept at {}", dir.join("census.db").display());
-        }
-    } else {
+    if !args.keep {
         let _ = std::fs::remove_dir_all(&dir);
     }
     outcome

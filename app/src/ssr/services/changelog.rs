@@ -9,7 +9,7 @@ use crate::ssr::entities::{Stored, change_log};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Set,
+    QuerySelect, Select,
 };
 use serde_json::Value;
 
@@ -24,31 +24,45 @@ pub struct Change {
     pub after: Option<String>,
 }
 
-/// Write change entries (inside the caller's transaction).
+/// Write change entries (inside the caller's transaction). Bulk loads log thousands at once:
+/// the rows go straight into multi-row inserts on the entity's columns.
 pub async fn record<C: ConnectionTrait>(
     conn: &C,
     ctx: &Ctx,
     changes: Vec<Change>,
 ) -> Result<(), DbErr> {
+    use change_log::Column as C;
+    use sea_orm::sea_query::Query;
     let t = now();
-    let mut changes = changes.into_iter().peekable();
-    while changes.peek().is_some() {
-        let chunk = changes.by_ref().take(500).map(|c| change_log::ActiveModel {
-            time: Set(t),
-            request_id: Set(ctx.request_id.clone()),
-            user_id: Set(ctx.actor.user_id),
-            username: Set(ctx.actor.username.clone()),
-            object_type: Set(c.object_type),
-            object_id: Set(c.object_id),
-            object_repr: Set(c.repr),
-            action: Set(c.action),
-            before_data: Set(c.before),
-            after_data: Set(c.after),
-            ..Default::default()
-        });
-        change_log::Entity::insert_many(chunk)
-            .exec_without_returning(conn)
-            .await?;
+    for chunk in changes.chunks(500) {
+        let mut ins = Query::insert();
+        ins.into_table(change_log::Entity).columns([
+            C::Time,
+            C::RequestId,
+            C::UserId,
+            C::Username,
+            C::ObjectType,
+            C::ObjectId,
+            C::ObjectRepr,
+            C::Action,
+            C::BeforeData,
+            C::AfterData,
+        ]);
+        for c in chunk {
+            ins.values_panic([
+                t.into(),
+                ctx.request_id.as_str().into(),
+                ctx.actor.user_id.into(),
+                ctx.actor.username.as_str().into(),
+                c.object_type.as_str().into(),
+                c.object_id.into(),
+                c.repr.as_str().into(),
+                c.action.as_str().into(),
+                c.before.as_deref().into(),
+                c.after.as_deref().into(),
+            ]);
+        }
+        conn.execute(&ins).await?;
     }
     Ok(())
 }

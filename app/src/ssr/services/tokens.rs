@@ -145,14 +145,14 @@ pub async fn resolve(db: &Db, secret: &str) -> Result<Option<Actor>, AppError> {
     if !secret.starts_with(PREFIX) || secret.len() > 200 {
         return Ok(None);
     }
-    let Some(t) = api_token::Entity::find()
+    // The token and its active owner in one query.
+    let Some((t, Some(u))) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(hash(secret)))
+        .find_also_related(user::Entity)
+        .filter(user::Column::IsActive.eq(true))
         .one(&db.conn)
         .await?
     else {
-        return Ok(None);
-    };
-    let Some(u) = users::find_active(db, t.user_id).await? else {
         return Ok(None);
     };
     // Record use, at most once a minute per token to spare the database.

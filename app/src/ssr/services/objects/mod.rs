@@ -398,12 +398,21 @@ fn prepare(
     let mut errors = FieldErrors::new();
     // The two columns of an any-type reference arrive as two keys.
     let mut any: HashMap<usize, (Option<&Value>, Option<&Value>)> = HashMap::new();
+    let has_any = res
+        .fields
+        .iter()
+        .any(|f| matches!(f.ty, FieldType::AnyRef { .. }));
     for (key, v) in input {
-        if let Some((i, is_type)) = res.fields.iter().enumerate().find_map(|(i, f)| match f.ty {
-            FieldType::AnyRef { columns, .. } if columns[0] == key => Some((i, true)),
-            FieldType::AnyRef { columns, .. } if columns[1] == key => Some((i, false)),
-            _ => None,
-        }) {
+        if let Some((i, is_type)) = has_any
+            .then(|| {
+                res.fields.iter().enumerate().find_map(|(i, f)| match f.ty {
+                    FieldType::AnyRef { columns, .. } if columns[0] == key => Some((i, true)),
+                    FieldType::AnyRef { columns, .. } if columns[1] == key => Some((i, false)),
+                    _ => None,
+                })
+            })
+            .flatten()
+        {
             let e = any.entry(i).or_default();
             if is_type {
                 e.0 = Some(v);
@@ -635,15 +644,14 @@ async fn check_unique<C: ConnectionTrait>(
         } else {
             last_field.name.to_string()
         };
-        let mut wanted: Vec<sea_orm::Value> = rows
+        let wanted: Vec<sea_orm::Value> = rows
             .iter()
-            .filter_map(|c| match c.cells[last].fold() {
-                Cell::Null => None,
-                v => Some(v.to_sql(last_field)),
-            })
+            .map(|c| c.cells[last].fold())
+            .filter(|c| !c.is_null())
+            .collect::<HashSet<Cell>>()
+            .into_iter()
+            .map(|c| c.to_sql(last_field))
             .collect();
-        wanted.sort_by_key(|v| format!("{v:?}"));
-        wanted.dedup();
         let mut existing: HashMap<Vec<Cell>, i64> = HashMap::new();
         for chunk in wanted.chunks(500) {
             let mut q = Query::select();
@@ -833,9 +841,34 @@ pub async fn create_many(
     res: &'static Resource,
     inputs: Vec<Values>,
 ) -> Result<Vec<ObjectDto>, AppError> {
+    let (mut stored, refs) = insert_checked(ctx, res, inputs).await?;
+    rules::rules(res.kind)
+        .computed(&exec(&ctx.db.conn), &mut stored)
+        .await?;
+    Ok(stored.iter().map(|r| dto(res, r, &refs)).collect())
+}
+
+/// Like [`create_many`], answering only the new objects' ids (a bulk load that does not want
+/// them back: `Prefer: return=minimal`).
+pub async fn create_many_ids(
+    ctx: &Ctx,
+    res: &'static Resource,
+    inputs: Vec<Values>,
+) -> Result<Vec<i64>, AppError> {
+    let (stored, _) = insert_checked(ctx, res, inputs).await?;
+    Ok(stored.iter().map(|r| r.id).collect())
+}
+
+/// Check and insert new objects with their change-log entries; the stored rows and the
+/// objects they refer to.
+async fn insert_checked(
+    ctx: &Ctx,
+    res: &'static Resource,
+    inputs: Vec<Values>,
+) -> Result<(Vec<Row>, RefCache), AppError> {
     ctx.require_write(&format!("create {}", res.plural))?;
     if inputs.is_empty() {
-        return Ok(vec![]);
+        return Ok((vec![], RefCache::default()));
     }
     let mut errors: Vec<FieldErrors> = vec![FieldErrors::new(); inputs.len()];
     let mut rows: Vec<Candidate> = Vec::with_capacity(inputs.len());
@@ -857,11 +890,11 @@ pub async fn create_many(
     // database's unique and foreign keys catch whatever changes in between.
     let refs = validate_batch(&ctx.db.conn, res, &mut rows, &mut errors).await?;
     fail_on_errors(res, &errors, inputs.len())?;
+    let t = now();
+    let cells: Vec<Vec<Cell>> = rows.into_iter().map(|c| c.cells).collect();
     let w = ctx.db.writer().await;
     let txn = w.begin().await?;
     let db = exec(&txn);
-    let t = now();
-    let cells: Vec<Vec<Cell>> = rows.into_iter().map(|c| c.cells).collect();
     let ids = store::insert(&db, res, &cells, t)
         .await
         .map_err(|e| unique_violation(res, e))?;
@@ -882,11 +915,7 @@ pub async fn create_many(
     changelog::record(&txn, ctx, changes).await?;
     txn.commit().await?;
     drop(w);
-    let mut stored = stored;
-    rules::rules(res.kind)
-        .computed(&exec(&ctx.db.conn), &mut stored)
-        .await?;
-    Ok(stored.iter().map(|r| dto(res, r, &refs)).collect())
+    Ok((stored, refs))
 }
 
 /// Change fields of one object (`PATCH` semantics: absent keys keep their values).

@@ -25,8 +25,8 @@ pub fn join_of(table_name: &str) -> Result<Join, DbErr> {
 /// The columns a row's cells are stored in, with their values: each stored field's column
 /// (both columns of an any-type reference), `<name>_key` beside single-line text, and the
 /// search text. Sets and computed fields are stored elsewhere or not at all.
-pub fn stored_values(res: &Resource, cells: &[Cell]) -> Vec<(String, Value)> {
-    let mut out = Vec::with_capacity(cells.len() + 4);
+pub fn stored_values(res: &Resource, cells: &[Cell]) -> Vec<(&'static str, Value)> {
+    let mut out = Vec::with_capacity(cells.len() + 12);
     for (f, c) in res.fields.iter().zip(cells) {
         if !f.stored() {
             continue;
@@ -37,25 +37,29 @@ pub fn stored_values(res: &Resource, cells: &[Cell]) -> Vec<(String, Value)> {
                     Cell::Obj(k, id) => (Some(k.as_str().to_string()), Some(*id)),
                     _ => (None, None),
                 };
-                out.push((columns[0].to_string(), Value::String(k)));
-                out.push((columns[1].to_string(), Value::BigInt(id)));
+                out.push((columns[0], Value::String(k)));
+                out.push((columns[1], Value::BigInt(id)));
             }
             _ => {
-                out.push((f.name.to_string(), c.to_sql(f)));
+                out.push((f.name, c.to_sql(f)));
                 if f.has_key() {
-                    out.push((
-                        format!("{}_key", f.name),
-                        Value::String(c.text().map(text::fold)),
-                    ));
+                    out.push((key_column(f.name), Value::String(c.text().map(text::fold))));
                 }
             }
         }
     }
-    out.push((
-        "search_text".into(),
-        Value::String(Some(search_text(res, cells))),
-    ));
+    out.push(("search_text", Value::String(Some(search_text(res, cells)))));
     out
+}
+
+/// The key column of a single-line text field: `name` → `name_key` (names made once).
+pub fn key_column(field: &'static str) -> &'static str {
+    use std::sync::{LazyLock, Mutex};
+    static KEYS: LazyLock<Mutex<HashMap<&'static str, &'static str>>> =
+        LazyLock::new(Default::default);
+    let mut keys = KEYS.lock().expect("key names");
+    keys.entry(field)
+        .or_insert_with(|| Box::leak(format!("{field}_key").into_boxed_str()))
 }
 
 /// What `q` searches in: the type's search fields, folded.
@@ -66,7 +70,7 @@ pub fn search_text(res: &Resource, cells: &[Cell]) -> String {
     }))
 }
 
-fn resolve(t: &dyn Table, names: &[String]) -> Result<Vec<DynIden>, DbErr> {
+fn resolve(t: &dyn Table, names: &[&str]) -> Result<Vec<DynIden>, DbErr> {
     names.iter().map(|n| t.column(n)).collect()
 }
 
@@ -127,9 +131,9 @@ pub async fn insert(
     let Some(first) = rows.first() else {
         return Ok(ids);
     };
-    let mut names: Vec<String> = stored_values(res, first).into_iter().map(|c| c.0).collect();
-    names.push("created_at".into());
-    names.push("updated_at".into());
+    let mut names: Vec<&str> = stored_values(res, first).into_iter().map(|c| c.0).collect();
+    names.push("created_at");
+    names.push("updated_at");
     let cols = resolve(tbl, &names)?;
     let per_stmt = (20_000 / names.len()).clamp(1, CHUNK);
     for chunk in rows.chunks(per_stmt) {
@@ -219,7 +223,7 @@ async fn delete_members(
 }
 
 /// New values of some columns, and the rows that take them.
-type UpdateGroup = (Vec<(String, Value)>, Vec<i64>);
+type UpdateGroup = (Vec<(&'static str, Value)>, Vec<i64>);
 
 /// Store changed rows: (old, new cells). Columns that did not change are left alone; rows
 /// whose changes are the same are updated together. Returns the ids that changed.
@@ -237,7 +241,7 @@ pub async fn update(
     for (old, new) in pairs {
         let before = stored_values(res, &old.cells);
         let after = stored_values(res, new);
-        let diff: Vec<(String, Value)> = before
+        let diff: Vec<(&'static str, Value)> = before
             .into_iter()
             .zip(after)
             .filter(|(b, a)| b.1 != a.1)
