@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::middleware::json_error;
 use crate::openapi::{self, Spec};
 use app::error::AppError;
-use app::model::{ObjectDto, Role};
+use app::model::Role;
 use app::schema::{RESOURCES, Resource};
 use app::ssr::auth::{Auth, RequestMeta};
 use app::ssr::services::objects::api::{ApiObject, object_json, url_of};
@@ -193,12 +193,9 @@ fn wants_minimal(headers: &axum::http::HeaderMap) -> bool {
         })
 }
 
-fn created(res: &'static Resource, o: &ObjectDto, minimal: bool) -> Value {
-    if minimal {
-        json!({"id": o.id, "url": url_of(res, o.id)})
-    } else {
-        object_json(res, o)
-    }
+/// What `Prefer: return=minimal` answers for a new object: its id and address.
+fn minimal_json(res: &'static Resource, id: i64) -> Value {
+    json!({"id": id, "url": url_of(res, id)})
 }
 
 async fn create_objects(
@@ -223,7 +220,7 @@ async fn create_objects(
                 objects::create_many_ids(&ctx, res, inputs)
                     .await?
                     .into_iter()
-                    .map(|id| json!({"id": id, "url": url_of(res, id)}))
+                    .map(|id| minimal_json(res, id))
                     .collect()
             } else {
                 objects::create_many(&ctx, res, inputs)
@@ -236,7 +233,12 @@ async fn create_objects(
         }
         v => {
             let made = objects::create(&ctx, res, object(v)?).await?;
-            let mut r = (StatusCode::CREATED, Json(created(res, &made, minimal))).into_response();
+            let body = if minimal {
+                minimal_json(res, made.id)
+            } else {
+                object_json(res, &made)
+            };
+            let mut r = (StatusCode::CREATED, Json(body)).into_response();
             if let Ok(loc) = axum::http::HeaderValue::from_str(&url_of(res, made.id)) {
                 r.headers_mut().insert(header::LOCATION, loc);
             }

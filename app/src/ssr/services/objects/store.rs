@@ -52,14 +52,26 @@ pub fn stored_values(res: &Resource, cells: &[Cell]) -> Vec<(&'static str, Value
     out
 }
 
-/// The key column of a single-line text field: `name` → `name_key` (names made once).
-pub fn key_column(field: &'static str) -> &'static str {
-    use std::sync::{LazyLock, Mutex};
-    static KEYS: LazyLock<Mutex<HashMap<&'static str, &'static str>>> =
-        LazyLock::new(Default::default);
-    let mut keys = KEYS.lock().expect("key names");
-    keys.entry(field)
-        .or_insert_with(|| Box::leak(format!("{field}_key").into_boxed_str()))
+/// The key column of a single-line text field: `name` → `name_key`. The names are made once,
+/// for every such field of the schema, and only read afterwards.
+///
+/// Panics when `field` is no single-line text field of any type (callers check `has_key`).
+pub fn key_column(field: &str) -> &'static str {
+    use std::sync::LazyLock;
+    static KEYS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+        crate::schema::RESOURCES
+            .iter()
+            .flat_map(|r| r.fields.iter())
+            .filter(|f| f.has_key())
+            .map(|f| {
+                let key: &'static str = Box::leak(format!("{}_key", f.name).into_boxed_str());
+                (f.name, key)
+            })
+            .collect()
+    });
+    KEYS.get(field)
+        .copied()
+        .unwrap_or_else(|| panic!("'{field}' is no single-line text field"))
 }
 
 /// What `q` searches in: the type's search fields, folded.
