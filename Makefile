@@ -76,7 +76,9 @@ e2e:
 test: deps-test fmt-check clippy unit-test build wasm-size e2e
 
 bench: build
-	cargo build --release -p server --bin census-bench
+	# The same flags and features as cargo-leptos's server build (always-erase-components), so
+	# the bench binary reuses that build instead of compiling every dependency again.
+	RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=census cargo build --release -p server --no-default-features --bin census-bench
 	$(TARGET_DIR)/release/census-bench --census $(CENSUS_BIN) $(if $(BENCH_DEVICES),--devices $(BENCH_DEVICES)) $(if $(BENCH_SITES),--sites $(BENCH_SITES)) $(if $(BENCH_HISTORY_DEVICES),--history-devices $(BENCH_HISTORY_DEVICES)) --out $(TARGET_DIR)/bench/bench.json
 
 clean:

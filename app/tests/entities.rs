@@ -239,4 +239,69 @@ app::db_tests!(
     job_parameters_are_checked_for_every_door,
 );
 
-app::unmigrated_db_tests!(collections_recorded_before_sources_had_a_column_keep_their_source);
+app::unmigrated_db_tests!(
+    collections_recorded_before_sources_had_a_column_keep_their_source,
+    every_search_is_indexed_with_a_short_pending_list,
+);
+
+#[derive(FromQueryResult)]
+struct SearchIndex {
+    name: String,
+    options: Option<String>,
+}
+
+/// Every table with a search text has its index: an FTS5 table on SQLite, a trigram GIN index
+/// with a short pending list on PostgreSQL (an install from before the option is switched over
+/// by its migration, and what the index held pending is merged).
+async fn every_search_is_indexed_with_a_short_pending_list(t: &TestDb) {
+    use migration::{Migrator, MigratorTrait};
+    Migrator::up(&t.db.conn, Some(5)).await.unwrap();
+    if t.backend == "postgres" {
+        // As a database migrated before the index options were set.
+        exec(
+            &t.db.conn,
+            "ALTER INDEX ix_devices_search RESET (gin_pending_list_limit)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    }
+    Migrator::up(&t.db.conn, None).await.unwrap();
+    let tables = db_tables(t).await;
+    let mut searched = vec![];
+    for table in &tables {
+        if !table.contains("_fts") && db_columns(t, table).await.contains_key("search_text") {
+            searched.push(table.clone());
+        }
+    }
+    assert!(searched.contains(&"devices".to_string()), "{searched:?}");
+    // Snapshots search their own text within one day's list (an index on the day); the
+    // inventory's tables search everything.
+    for table in searched.iter().filter(|t| *t != "snapshots") {
+        if t.backend == "sqlite" {
+            assert!(
+                tables.contains(&format!("{table}_fts")),
+                "{table} has no FTS5 table"
+            );
+            continue;
+        }
+        let found = rows::<SearchIndex, _>(
+            &t.db.conn,
+            "SELECT c.relname AS name, array_to_string(c.reloptions, ',') AS options \
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+             JOIN pg_class r ON r.oid = i.indrelid JOIN pg_am a ON a.oid = c.relam \
+             WHERE r.relname = ? AND r.relnamespace = current_schema()::regnamespace \
+             AND a.amname = 'gin'",
+            vec![table.as_str().into()],
+        )
+        .await
+        .unwrap();
+        assert_eq!(found.len(), 1, "{table}: {}", found.len());
+        assert_eq!(
+            found[0].options.as_deref(),
+            Some("gin_pending_list_limit=256"),
+            "{}",
+            found[0].name
+        );
+    }
+}

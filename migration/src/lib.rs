@@ -9,6 +9,7 @@ mod m20261121_000002_history;
 mod m20261122_000001_snapshot_lists;
 mod m20261130_000001_job_sources;
 mod m20261201_000001_typed_inventory;
+mod m20261202_000001_search_index_options;
 pub mod text;
 
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_snapshot_lists::Migration),
             Box::new(m20261130_000001_job_sources::Migration),
             Box::new(m20261201_000001_typed_inventory::Migration),
+            Box::new(m20261202_000001_search_index_options::Migration),
         ]
     }
 }

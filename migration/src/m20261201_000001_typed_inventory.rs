@@ -230,7 +230,8 @@ async fn search_index(m: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
             raw(
                 m,
                 &format!(
-                    "CREATE INDEX ix_{table}_search ON {table} USING gin (search_text \"{schema}\".gin_trgm_ops)"
+                    "CREATE INDEX ix_{table}_search ON {table} USING gin (search_text \"{schema}\".gin_trgm_ops) \
+                     WITH (gin_pending_list_limit = 256)"
                 ),
             )
             .await
