@@ -414,6 +414,25 @@ async fn search_is_indexed_and_finds_substrings(t: &TestDb) {
     assert_eq!(names(&c, &DEVICE, "q=ÚSTÍ R").await, ["Ústí router"]);
     assert_eq!(names(&c, &DEVICE, "q=aa").await, ["Ústí router"]);
     assert!(names(&c, &DEVICE, "q=zzz").await.is_empty());
+    // A query longer than what the index is asked for is still matched whole.
+    let long = "Rack-row-B-cabinet-12-top-of-rack-switch-uplink-primary";
+    mk(&c, &DEVICE, json!({"name": long, "site_id": hq})).await;
+    let q = long.to_uppercase();
+    assert_eq!(names(&c, &DEVICE, &format!("q={q}")).await, [long]);
+    let wrong_tail = format!("{}-secondary", &q[..40]);
+    assert!(
+        names(&c, &DEVICE, &format!("q={wrong_tail}"))
+            .await
+            .is_empty()
+    );
+    assert!(
+        names(&c, &DEVICE, &format!("q={}", "0".repeat(5000)))
+            .await
+            .is_empty()
+    );
+    // A query of control characters only is no query, like a blank one.
+    assert_eq!(names(&c, &DEVICE, "q=%00%1F").await.len(), 4, "{be}");
+    assert_eq!(names(&c, &DEVICE, "q=%20").await.len(), 4);
     // The search text follows edits and deletes.
     let id = objects::list(
         &c,
