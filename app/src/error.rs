@@ -46,6 +46,10 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("{0}")]
     Internal(String),
+    /// Census cannot serve the request now (the database is busy with a long write, or the
+    /// request ran past its time limit); the client may try again later (`Retry-After`).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl AppError {
@@ -80,6 +84,14 @@ impl AppError {
         }
     }
 
+    /// The database is busy with another write: 503, try again shortly.
+    pub fn busy() -> Self {
+        AppError::Unavailable(
+            "Census is busy with another write; nothing was saved. Try again in a few seconds."
+                .into(),
+        )
+    }
+
     pub fn forbidden(what: &str) -> Self {
         AppError::Forbidden(format!("You do not have permission to {what}."))
     }
@@ -93,6 +105,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests(_) => 429,
             AppError::Internal(_) => 500,
+            AppError::Unavailable(_) => 503,
         }
     }
 
@@ -127,6 +140,18 @@ impl AppError {
             AppError::Invalid { values, .. } if !values.is_empty() => Some(values),
             _ => None,
         }
+    }
+
+    /// The body of a server function's error: the REST shape ([`AppError::to_json`]) with the
+    /// error's own encoding beside it (`kind`, `detail`), which the pages decode.
+    pub fn to_server_fn_json(&self) -> serde_json::Value {
+        let mut body = self.to_json();
+        if let (Some(out), Ok(serde_json::Value::Object(own))) =
+            (body.as_object_mut(), serde_json::to_value(self))
+        {
+            out.extend(own);
+        }
+        body
     }
 
     /// The JSON body of a REST error response.
@@ -202,5 +227,11 @@ mod tests {
         let back = AppError::de(e.ser());
         assert_eq!(back, e);
         assert_eq!(back.submitted_values().unwrap()["slug"], "A B");
+        // The documented shape sent by the server decodes to the same error.
+        let shaped = e.to_server_fn_json();
+        assert_eq!(shaped["fields"]["slug"][0], "bad");
+        assert!(shaped["error"].as_str().unwrap().contains("slug"));
+        let back = AppError::de(server_fn::Bytes::from(shaped.to_string()));
+        assert_eq!(back, e);
     }
 }

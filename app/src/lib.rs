@@ -25,6 +25,8 @@ use pages::*;
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::auth::provide_csp_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

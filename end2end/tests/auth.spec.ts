@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { goto, login, ready, USERS } from "./helpers";
 
 test("a protected page asks to sign in and returns there afterwards", async ({ page }) => {

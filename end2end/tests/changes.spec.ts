@@ -1,4 +1,4 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page, test } from "./fixtures";
 import { createViaForm, fillForm, goto, login, ready, uniq } from "./helpers";
 
 /** The number of matches the change log's pager reports ("1–50 of 123" → 123). */

@@ -1,4 +1,4 @@
-import { APIRequestContext, Browser, expect, Page, test, TestInfo } from "@playwright/test";
+import { APIRequestContext, Browser, expect, Page, test, TestInfo, watchPolicy } from "./fixtures";
 
 /** The accounts the setup spec creates in each run's fresh database. */
 export const USERS = {
@@ -93,6 +93,8 @@ export async function createToken(page: Page, description: string): Promise<stri
  */
 export async function tokenFor(browser: Browser, who: Who): Promise<string> {
   const context = await browser.newContext({ javaScriptEnabled: true });
+  const violations: string[] = [];
+  watchPolicy(context, violations);
   const page = await context.newPage();
   const hydrated = () => page.waitForSelector("body[data-hydrated]", { timeout: 20_000 });
   try {
@@ -108,6 +110,7 @@ export async function tokenFor(browser: Browser, who: Who): Promise<string> {
     await page.getByRole("button", { name: "Create token" }).click();
     const secret = page.locator(".new-token input.token-secret");
     await expect(secret).toBeVisible();
+    expect(violations, "Content-Security-Policy violations").toEqual([]);
     return await secret.inputValue();
   } finally {
     await context.close();
@@ -115,6 +118,12 @@ export async function tokenFor(browser: Browser, who: Who): Promise<string> {
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/**
+ * The `Origin` a page of this Census sends with its own requests: writes made with the
+ * browser's session cookie (`page.request`) need it, as Census refuses cross-site writes.
+ */
+export const sameOrigin = () => ({ Origin: String(test.info().project.use.baseURL) });
 
 /** POST one object (or an array) to the REST API; returns the created JSON. */
 export async function apiCreate(request: APIRequestContext, token: string, slug: string, body: unknown) {

@@ -1,5 +1,5 @@
-import { APIRequestContext, expect, Page, test } from "@playwright/test";
-import { goto, jsOn, login, ready, uniq } from "./helpers";
+import { APIRequestContext, expect, Page, test } from "./fixtures";
+import { goto, jsOn, login, ready, sameOrigin, uniq } from "./helpers";
 
 // The history hub against the mock NinjaOne and ThreatLocker servers the config starts: test a
 // connection, collect from the Jobs page, then the dashboard (figures equal the API's, bars by
@@ -11,7 +11,7 @@ const PAST = "2026-10-31";
 
 /** Queue a run through the REST API (the page's session signs the request) and wait for it. */
 async function runJob(api: APIRequestContext, kind: string, params: Record<string, string> = {}) {
-  const r = await api.post("/api/v1/jobs/", { data: { kind, params } });
+  const r = await api.post("/api/v1/jobs/", { data: { kind, params }, headers: sameOrigin() });
   expect(r.status(), await r.text()).toBe(202);
   const id = (await r.json()).id;
   await expect
@@ -160,8 +160,16 @@ test("a viewer cannot start jobs or map sites", async ({ page }) => {
   await login(page, "viewer");
   await goto(page, "/jobs");
   await expect(page.locator("button[data-kind=collect_ninja]")).toHaveCount(0);
-  const r = await page.request.post("/api/v1/jobs/", { data: { kind: "collect_ninja" } });
+  const r = await page.request.post("/api/v1/jobs/", { data: { kind: "collect_ninja" }, headers: sameOrigin() });
   expect(r.status()).toBe(403);
+  expect(await r.text()).toContain("permission");
+  // From another site, the same request is refused before it gets that far.
+  const cross = await page.request.post("/api/v1/jobs/", {
+    data: { kind: "collect_ninja" },
+    headers: { Origin: "https://evil.example" },
+  });
+  expect(cross.status()).toBe(403);
+  expect(await cross.text()).toContain("Cross-site request refused");
 });
 
 test.describe("on a phone", () => {

@@ -1,4 +1,4 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page, test } from "./fixtures";
 import { createViaForm, fillForm, goto, idFromUrl, login, ready, rowNames, uniq } from "./helpers";
 
 /** A random MAC address in Cisco's dotted form (`0011.2233.44ab`) and its normal form. */

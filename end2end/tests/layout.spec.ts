@@ -1,4 +1,4 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page, test } from "./fixtures";
 import { goto, jsOn, login, ready, uniq } from "./helpers";
 
 test.describe("on a phone", () => {

@@ -1,4 +1,4 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page, test } from "./fixtures";
 import { apiCreate, bearer, goto, login, ready, rowNames, tokenFor, uniq } from "./helpers";
 
 // Test data goes in through the REST API with an admin's token made on the tokens page.

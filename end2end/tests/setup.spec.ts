@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { goto, ready, USERS } from "./helpers";
 
 // Runs first in each project, on a database without users.

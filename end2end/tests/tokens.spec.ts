@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { bearer, goto, login, ready, uniq } from "./helpers";
 
 test("an editor's API token is shown once, reads and writes as the editor, and stops working when revoked", async ({

@@ -1,4 +1,4 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page, test } from "./fixtures";
 import { apiCreate, createViaForm, fillForm, goto, jsOn, login, ready, rowNames, tokenFor, uniq } from "./helpers";
 
 /** The value shown for `label` in the detail page's property list. */

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { apiCreate, fillForm, goto, login, ready, rowNames, tokenFor, uniq } from "./helpers";
 
 // Sites (and a location) to place things in, created through the REST API.

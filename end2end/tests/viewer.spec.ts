@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { apiCreate, goto, login, ready, rowNames, tokenFor, uniq } from "./helpers";
+import { expect, test } from "./fixtures";
+import { apiCreate, goto, login, ready, rowNames, sameOrigin, tokenFor, uniq } from "./helpers";
 
 // A site with a location and a device for the viewer to look at, made by an editor.
 let site: { id: number; name: string };
@@ -72,7 +72,10 @@ test("a viewer's REST API writes are refused and nothing changes", async ({ page
   const read = await page.request.get(`/api/v1/sites/${site.id}`);
   expect(read.status()).toBe(200);
   expect((await read.json()).name).toBe(site.name);
-  const write = await page.request.patch(`/api/v1/sites/${site.id}`, { data: { status: "retired" } });
+  const write = await page.request.patch(`/api/v1/sites/${site.id}`, {
+    data: { status: "retired" },
+    headers: sameOrigin(),
+  });
   expect(write.status()).toBe(403);
   await goto(page, `/sites/${site.id}`);
   await expect(page.locator("h1 .badge")).toHaveText("Active");

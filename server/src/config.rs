@@ -111,6 +111,10 @@ core_settings! {
     trust_proxy: bool [Serve] = false;
     /// Days a session lasts without use
     session_days: i64 [Serve] = 14;
+    /// Seconds a request may take before it is stopped with 503 (1-3600)
+    request_timeout: u64 [Serve] = 30;
+    /// Origins besides Census's own address allowed to send signed-in writes, comma-separated (e.g. https://census.example.com behind a proxy that rewrites Host)
+    trusted_origins: Option<String> [Serve];
     /// Time zone of job schedules and of "today"
     timezone: String [Jobs] = "UTC";
     /// Jobs one instance runs at the same time
@@ -338,6 +342,11 @@ pub struct Config {
     pub trust_proxy: bool,
     /// 1–365.
     pub session_days: i64,
+    /// The time limit of a request (1 s – 1 h); past it the request is stopped with 503.
+    pub request_timeout: std::time::Duration,
+    /// Origins (`scheme://host[:port]`, lower case) allowed besides the request's own `Host`
+    /// to send cookie-authenticated writes.
+    pub trusted_origins: Vec<String>,
     /// Logs as JSON lines (`log_format = json`) rather than for people.
     pub log_json: bool,
     /// The log filter.
@@ -402,6 +411,31 @@ fn explain(e: figment::Error) -> anyhow::Error {
     }
 }
 
+/// `CENSUS_TRUSTED_ORIGINS`: comma-separated `scheme://host[:port]` origins, each parsed by the
+/// URL library and kept in its serialised form (lower case, default port dropped) so it compares
+/// equal to what browsers send in `Origin`.
+fn parse_origins(text: &str) -> Result<Vec<String>> {
+    let mut out = vec![];
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let url = reqwest::Url::parse(item).map_err(|e| {
+            anyhow::anyhow!("CENSUS_TRUSTED_ORIGINS: {item:?} is not an origin ({e})")
+        })?;
+        let origin = url.origin();
+        if !origin.is_tuple()
+            || !matches!(url.scheme(), "http" | "https")
+            || !matches!(url.path(), "" | "/")
+            || url.query().is_some()
+            || !url.username().is_empty()
+        {
+            anyhow::bail!(
+                "CENSUS_TRUSTED_ORIGINS: {item:?} is not an origin; write scheme://host[:port], e.g. https://census.example.com"
+            );
+        }
+        out.push(origin.ascii_serialization());
+    }
+    Ok(out)
+}
+
 /// The web assets: given, else `site/` beside the binary, else `target/site`.
 fn default_site_root() -> PathBuf {
     if let Some(dir) = std::env::current_exe()
@@ -433,6 +467,8 @@ impl Config {
             cookie_secure: false,
             trust_proxy: false,
             session_days: 14,
+            request_timeout: std::time::Duration::from_secs(30),
+            trusted_origins: vec![],
             log_json: false,
             log: "warn".into(),
             jobs,
@@ -512,6 +548,10 @@ impl Config {
         if !(1..=365).contains(&core.session_days) {
             anyhow::bail!("CENSUS_SESSION_DAYS must be from 1 to 365");
         }
+        if !(1..=3600).contains(&core.request_timeout) {
+            anyhow::bail!("CENSUS_REQUEST_TIMEOUT must be from 1 to 3600 (seconds)");
+        }
+        let trusted_origins = parse_origins(core.trusted_origins.as_deref().unwrap_or(""))?;
         if !(1..=16).contains(&core.job_workers) {
             anyhow::bail!("CENSUS_JOB_WORKERS must be from 1 to 16");
         }
@@ -551,6 +591,8 @@ impl Config {
             cookie_secure: core.cookie_secure,
             trust_proxy: core.trust_proxy,
             session_days: core.session_days,
+            request_timeout: std::time::Duration::from_secs(core.request_timeout),
+            trusted_origins,
             log_json: log_format == "json",
             log: core.log,
             jobs: JobsConfig {
@@ -751,6 +793,8 @@ mod tests {
             "CENSUS_COOKIE_SECURE",
             "CENSUS_TRUST_PROXY",
             "CENSUS_SESSION_DAYS",
+            "CENSUS_REQUEST_TIMEOUT",
+            "CENSUS_TRUSTED_ORIGINS",
             "CENSUS_LOG_FORMAT",
             "CENSUS_LOG",
             "CENSUS_NINJA_URL",
@@ -768,7 +812,7 @@ mod tests {
         ] {
             assert!(names.contains(n), "{n}");
         }
-        assert_eq!(names.len(), 20);
+        assert_eq!(names.len(), 22);
         let serve = Flags::<true>::declared();
         assert_eq!(
             serve.iter().map(Declared::flag).collect::<Vec<_>>(),
@@ -777,7 +821,9 @@ mod tests {
                 "site-root",
                 "cookie-secure",
                 "trust-proxy",
-                "session-days"
+                "session-days",
+                "request-timeout",
+                "trusted-origins"
             ]
         );
     }

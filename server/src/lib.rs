@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod mock;
 pub mod openapi;
+pub mod protect;
 pub mod rest;
 
 use app::ssr::auth::store::DbSessionStore;
@@ -138,6 +139,12 @@ async fn metrics_handler(State(state): State<AppState>) -> Response {
 
 /// The complete application router.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// The application router with `extra` routes behind the same middleware (tests use it to
+/// check what the stack does with a handler that panics or overruns its time limit).
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let routes = generate_route_list(app::App);
     let db = state.db.clone();
     let control = state.control();
@@ -162,6 +169,7 @@ pub fn router(state: AppState) -> Router {
             get(server_fn_handler).post(server_fn_handler),
         )
         .merge(rest::routes())
+        .merge(extra)
         .nest_service("/pkg", ServeDir::new(site.join("pkg")));
     // Top-level static files (favicon, robots.txt) beside the page routes.
     if let Ok(entries) = std::fs::read_dir(&site) {
@@ -195,7 +203,19 @@ pub fn router(state: AppState) -> Router {
     .layer(sessions)
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
+        protect::same_origin,
+    ))
+    .layer(axum::middleware::from_fn(protect::json_bodies))
+    .layer(axum::middleware::from_fn(protect::text_input))
+    .layer(axum::middleware::from_fn(protect::limits))
+    .layer(axum::middleware::from_fn(protect::shape_errors))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
         middleware::observe,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        protect::security_headers,
     ))
     .layer(tower_http::compression::CompressionLayer::new())
     .with_state(state)

@@ -212,11 +212,11 @@ async fn run_job(config: &Config, kind: JobKind, params: serde_json::Value) -> R
     let db = open_migrated(config).await?;
     let runner = server::jobs::Runner::new(db.clone(), config.jobs.clone());
     let ctx = Ctx::system(db, "cli");
-    let job = runner
-        .enqueue(&ctx, kind, params, Trigger::Cli, None)
+    // Queued and claimed in one transaction: a CLI killed at any moment leaves no run that
+    // only it would have run (a running one is recovered after jobs::STALE_AFTER).
+    let job = jobs::enqueue_claimed(&ctx, kind, params, Trigger::Cli, &runner.worker_id)
         .await
-        .map_err(describe)?
-        .context("the job was not queued")?;
+        .map_err(describe)?;
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
@@ -225,52 +225,26 @@ async fn run_job(config: &Config, kind: JobKind, params: serde_json::Value) -> R
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar.set_message(format!("{} #{}", kind.label(), job.id));
-    let status = match jobs::claim_id(&ctx, job.id, &runner.worker_id)
-        .await
-        .map_err(describe)?
-    {
-        Some(job) => {
-            let b = bar.clone();
-            let observe: server::jobs::Observer = std::sync::Arc::new(move |ev| match ev {
-                server::jobs::Event::Progress {
-                    done,
-                    total,
-                    message,
-                } => {
-                    if let Some(t) = total {
-                        b.set_length(*t as u64);
-                    }
-                    b.set_position(*done as u64);
-                    b.set_message(message.clone());
-                }
-                server::jobs::Event::Log { level, message } => {
-                    b.println(format!("{:>5}  {message}", level.as_str()));
-                }
-            });
-            let id = job.id;
-            runner.execute(job, Some(observe)).await;
-            jobs::status(&ctx, id).await.map_err(describe)?
-        }
-        None => {
-            // A running server's worker claimed it first: follow it.
-            bar.println(format!(
-                "A Census server is running job #{}; following it.",
-                job.id
-            ));
-            loop {
-                let j = jobs::status(&ctx, job.id).await.map_err(describe)?;
-                if let Some(t) = j.progress_total {
-                    bar.set_length(t as u64);
-                }
-                bar.set_position(j.progress_done as u64);
-                bar.set_message(j.progress_message.clone().unwrap_or_default());
-                if !j.status.is_active() {
-                    break j;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let b = bar.clone();
+    let observe: server::jobs::Observer = std::sync::Arc::new(move |ev| match ev {
+        server::jobs::Event::Progress {
+            done,
+            total,
+            message,
+        } => {
+            if let Some(t) = total {
+                b.set_length(*t as u64);
             }
+            b.set_position(*done as u64);
+            b.set_message(message.clone());
         }
-    };
+        server::jobs::Event::Log { level, message } => {
+            b.println(format!("{:>5}  {message}", level.as_str()));
+        }
+    });
+    let id = job.id;
+    runner.execute(job, Some(observe)).await;
+    let status = jobs::status(&ctx, id).await.map_err(describe)?;
     bar.finish_and_clear();
     match status.status {
         JobStatus::Succeeded => {

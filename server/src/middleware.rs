@@ -1,7 +1,7 @@
 //! Request middleware: request ids and metrics, who is asking (API token or session), and the
 //! gate that keeps everything but the sign-in pages, `/health` and static files behind sign-in.
 
-use crate::AppState;
+use crate::{AppState, protect};
 use app::api::auth::{CurrentUser, Login, Logout, Setup, SetupNeeded};
 use app::error::AppError;
 use app::ssr::auth::{self, Auth, RequestMeta, SESSION_USER};
@@ -11,6 +11,7 @@ use axum::extract::{ConnectInfo, MatchedPath, State};
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use futures_util::FutureExt;
 use server_fn::ServerFn;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -20,6 +21,10 @@ use tower_sessions::Session;
 pub fn json_error(e: &AppError) -> Response {
     let code = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut res = (code, axum::Json(e.to_json())).into_response();
+    if code == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
     if code == StatusCode::UNAUTHORIZED {
         res.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -84,7 +89,39 @@ pub async fn observe(
         request_id: request_id.clone(),
         client_addr: addr,
     });
-    let mut res = next.run(req).await;
+    // The handler runs under the time limit (dropping it cancels its work: an open transaction
+    // rolls back) and a panic in it becomes a 500 with the request id instead of a reset.
+    let limit = state.config.request_timeout;
+    let run = std::panic::AssertUnwindSafe(next.run(req)).catch_unwind();
+    let mut res = match tokio::time::timeout(limit, run).await {
+        Ok(Ok(res)) => res,
+        Ok(Err(panic)) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(target: "census::http", %method, %path, request_id, panic = %what, "request handler panicked");
+            protect::error_response(
+                &path,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Census hit an internal error serving this request; it has been logged.",
+                Some(&request_id),
+            )
+        }
+        Err(_) => {
+            tracing::warn!(target: "census::http", %method, %path, request_id, limit_s = limit.as_secs(), "request stopped at its time limit");
+            protect::error_response(
+                &path,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!(
+                    "The request took longer than {} s and was stopped; changes it had not committed were undone. Try again, or ask for less at once.",
+                    limit.as_secs()
+                ),
+                Some(&request_id),
+            )
+        }
+    };
     let elapsed = start.elapsed();
     let status = res.status().as_u16();
     state

@@ -2,10 +2,8 @@
 //! `CENSUS_TEST_POSTGRES_URL`) PostgreSQL: authentication per role, filters, pagination, bulk
 //! create rollback, error shapes, the change log's request ids, and the OpenAPI document.
 
-use app::model::Role;
 use app::schema::RESOURCES;
 use app::ssr::db::Db;
-use app::ssr::services::{Ctx, tokens, users};
 use app::ssr::testing::{self, TestDb};
 use axum::Router;
 use axum::body::Body;
@@ -29,18 +27,7 @@ fn config() -> Config {
 }
 
 async fn setup(db: &TestDb) -> T {
-    let sys = Ctx::system(db.db.clone(), "test");
-    let mut secrets = vec![];
-    for (name, role) in [
-        ("admin", Role::Admin),
-        ("editor", Role::Editor),
-        ("viewer", Role::Viewer),
-    ] {
-        let u = users::create(&sys, name, "password123", role)
-            .await
-            .unwrap();
-        secrets.push(tokens::create(&sys, u.id, "test").await.unwrap().secret);
-    }
+    let secrets = testing::users_with_tokens(&db.db).await;
     let app = server::router(server::AppState::new(db.db.clone(), config()));
     T {
         db: db.db.clone(),
@@ -640,6 +627,7 @@ async fn sign_in(app: &Router, username: &str, password: &str) -> Reply {
         .method(Method::POST)
         .uri(app::api::auth::Login::PATH)
         .header(header::ACCEPT, "text/html")
+        .header(header::HOST, "localhost")
         .header(header::REFERER, "http://localhost/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(format!(

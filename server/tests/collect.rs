@@ -4,11 +4,10 @@
 //! earlier data intact, cancellation, schedules, and the dashboard REST API on top. SQLite
 //! always, PostgreSQL when `CENSUS_TEST_POSTGRES_URL` is set.
 
-use app::model::Role;
 use app::model::history::*;
+use app::ssr::services::Ctx;
 use app::ssr::services::history::dashboard;
 use app::ssr::services::jobs::{self, Trigger};
-use app::ssr::services::{Ctx, tokens, users};
 use app::ssr::sources::ninja::NinjaSettings;
 use app::ssr::sources::threatlocker::ThreatLockerSettings;
 use app::ssr::sources::{BaseUrl, HttpPolicy, Secret, SettingType};
@@ -608,18 +607,7 @@ async fn dashboard_and_jobs_through_rest(t: &TestDb) {
     )
     .await
     .unwrap();
-    let sys = Ctx::system(t.db.clone(), "test");
-    let mut tok = vec![];
-    for (name, role) in [
-        ("admin", Role::Admin),
-        ("editor", Role::Editor),
-        ("viewer", Role::Viewer),
-    ] {
-        let u = users::create(&sys, name, "password123", role)
-            .await
-            .unwrap();
-        tok.push(tokens::create(&sys, u.id, "t").await.unwrap().secret);
-    }
+    let tok = testing::users_with_tokens(&t.db).await;
     let (_admin, editor, viewer) = (&tok[0], &tok[1], &tok[2]);
     let config = server::config::Config::defaults(
         "",

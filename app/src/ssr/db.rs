@@ -5,7 +5,9 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{
     SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous,
 };
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
@@ -52,15 +54,35 @@ impl Db {
     /// writer at a time and a deferred transaction that later tries to write can fail at once
     /// with "database is locked"; queueing writers here avoids that. PostgreSQL writers run
     /// concurrently.
-    pub async fn writer(&self) -> Writer<'_> {
+    ///
+    /// Errors: `DbErr::ConnectionAcquire(Timeout)` when another write holds SQLite's gate for
+    /// longer than [`WRITE_WAIT`] (the caller's error then says "busy, try again": 503 with
+    /// `Retry-After`), never an unbounded wait.
+    pub async fn writer(&self) -> Result<Writer<'_>, DbErr> {
         let gate = match self.backend() {
-            DbBackend::Sqlite => Some(self.write_gate.lock().await),
+            DbBackend::Sqlite => Some(
+                tokio::time::timeout(WRITE_WAIT, self.write_gate.lock())
+                    .await
+                    .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?,
+            ),
             _ => None,
         };
-        Writer {
+        Ok(Writer {
             _gate: gate,
             conn: &self.writer,
-        }
+        })
+    }
+
+    /// The write gate if it is free now, else `None` (for bookkeeping that may be skipped).
+    pub fn try_writer(&self) -> Option<Writer<'_>> {
+        let gate = match self.backend() {
+            DbBackend::Sqlite => Some(self.write_gate.try_lock().ok()?),
+            _ => None,
+        };
+        Some(Writer {
+            _gate: gate,
+            conn: &self.writer,
+        })
     }
 
     pub async fn ping(&self) -> bool {
@@ -68,15 +90,52 @@ impl Db {
     }
 }
 
-/// Describe a database URL without its password, for logs.
+/// The longest a write waits for the database (SQLite's write gate, SQLite's own lock, a
+/// connection from the pool) before it gives up with "busy": 10 s.
+pub const WRITE_WAIT: Duration = Duration::from_secs(10);
+
+/// True when `e` says the database was busy (a lock or a connection not obtained in time, a
+/// serialization failure or deadlock on PostgreSQL): the request may succeed if tried again.
+pub fn is_busy(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    match e {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(x))
+        | DbErr::Query(RuntimeErr::SqlxError(x))
+        | DbErr::Conn(RuntimeErr::SqlxError(x)) => match x.as_ref() {
+            sea_orm::SqlxError::PoolTimedOut => true,
+            sea_orm::SqlxError::Database(d) => matches!(
+                // SQLite: SQLITE_BUSY, SQLITE_LOCKED and their extended codes;
+                // PostgreSQL: lock_not_available, serialization_failure, deadlock_detected.
+                d.code().as_deref(),
+                Some("5" | "6" | "261" | "517" | "262" | "773" | "55P03" | "40001" | "40P01")
+            ),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// A URL as it may be shown or logged: a password is replaced by `***` (the user name kept,
+/// `postgres://census:***@db/census`), a user name alone (often a token) by `***`. URLs
+/// without credentials, and text that is not a URL, come back unchanged. Parsed by the `url`
+/// crate (through reqwest), so `user:p@ss@host` and percent-encoded credentials are masked whole.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            let user = creds.split(':').next().unwrap_or("");
-            format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..])
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
         }
-        _ => url.to_string(),
+        Ok(mut u) if !u.username().is_empty() => {
+            let _ = u.set_username("***");
+            u.to_string()
+        }
+        Ok(_) => url.to_string(),
+        // Not a URL the parser takes: mask whatever stands before the last '@' after "://".
+        Err(_) => match (url.find("://"), url.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+            _ => url.to_string(),
+        },
     }
 }
 
@@ -99,7 +158,7 @@ fn options(url: &str, writer: bool) -> ConnectOptions {
     let mut opts = ConnectOptions::new(driver_url(url));
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(WRITE_WAIT);
     if url.starts_with("sqlite:") {
         if writer {
             opts.max_connections(1).min_connections(1);
@@ -118,7 +177,7 @@ fn options(url: &str, writer: bool) -> ConnectOptions {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30))
+                .busy_timeout(WRITE_WAIT)
                 .pragma("cache_size", cache)
                 // A larger WAL between checkpoints: pages changed again and again during a bulk
                 // load are written to the database file once per checkpoint, not every 4 MB.
@@ -203,6 +262,23 @@ mod tests {
             "postgres://census:***@db:5432/census"
         );
         assert_eq!(redact_url(DEFAULT_URL), DEFAULT_URL);
+        // Any URL: a password with '@' in it, a user name alone, percent-encoded credentials.
+        for (given, shown) in [
+            (
+                "http://user:p@ss@ninja.example/api",
+                "http://user:***@ninja.example/api",
+            ),
+            ("https://tok3n@tl.example", "https://***@tl.example/"),
+            (
+                "https://a%40b:c%3Ad@h.example",
+                "https://a%40b:***@h.example/",
+            ),
+            ("https://plain.example/x", "https://plain.example/x"),
+            ("not a url user:pw@host", "not a url user:pw@host"),
+            ("weird://u:p@[::1", "weird://***@[::1"),
+        ] {
+            assert_eq!(redact_url(given), shown, "{given}");
+        }
         assert_eq!(
             driver_url("postgres://h/db?census_schema=t1&sslmode=disable"),
             "postgres://h/db?sslmode=disable"

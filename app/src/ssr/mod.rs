@@ -22,6 +22,10 @@ impl From<sea_orm::DbErr> for AppError {
                     .into(),
             );
         }
+        if db::is_busy(&e) {
+            tracing::warn!(error = %e, "database busy");
+            return AppError::busy();
+        }
         // The cause goes to the log; the user sees a clean message.
         tracing::error!(error = %e, "database error");
         #[cfg(debug_assertions)]

@@ -12,6 +12,8 @@ pub use pastey;
 pub struct TestDb {
     pub db: Db,
     pub backend: &'static str,
+    /// The database URL (for a `census` process the test starts on the same database).
+    pub url: String,
     cleanup: Option<Cleanup>,
 }
 
@@ -40,6 +42,7 @@ async fn sqlite_with(migrate: bool) -> TestDb {
     TestDb {
         db,
         backend: "sqlite",
+        url,
         cleanup: Some(Cleanup::Dir(dir)),
     }
 }
@@ -86,6 +89,7 @@ async fn postgres_with(migrate: bool) -> Option<TestDb> {
     Some(TestDb {
         db,
         backend: "postgres",
+        url,
         cleanup: Some(Cleanup::Schema { base, schema }),
     })
 }
@@ -222,4 +226,30 @@ macro_rules! __db_tests {
             }
         } )+
     };
+}
+
+/// The users most tests need: `admin`, `editor` and `viewer` (password `password123`), each
+/// with an API token; the token secrets in that order.
+pub async fn users_with_tokens(db: &Db) -> [String; 3] {
+    use crate::model::Role;
+    use crate::ssr::services::{Ctx, tokens, users};
+    let sys = Ctx::system(db.clone(), "test");
+    let mut out: [String; 3] = Default::default();
+    for (i, (name, role)) in [
+        ("admin", Role::Admin),
+        ("editor", Role::Editor),
+        ("viewer", Role::Viewer),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let u = users::create(&sys, name, "password123", role)
+            .await
+            .expect("test user");
+        out[i] = tokens::create(&sys, u.id, "test")
+            .await
+            .expect("test token")
+            .secret;
+    }
+    out
 }

@@ -193,7 +193,9 @@ impl Runner {
                     Some(items.len() as i64),
                     "saving snapshots",
                 );
-                let summary = snapshots::write_day(&ctx, source, date, items).await?;
+                // The run is marked succeeded in the transaction that saves the day.
+                let summary =
+                    snapshots::write_day_for_run(&ctx, source, date, items, job.id).await?;
                 rep.log(LogLevel::Info,
                     &format!(
                         "Saved {} {} snapshots for {} ({} spare, {} unmapped, {} matched to Census devices); rolled up",
@@ -274,7 +276,7 @@ impl Runner {
         let ctx = Ctx::system(self.db.clone(), "worker");
         let mut last_recovery: Option<std::time::Instant> = None;
         loop {
-            if recovers && last_recovery.is_none_or(|t| t.elapsed() > Duration::from_secs(30)) {
+            if recovers && last_recovery.is_none_or(|t| t.elapsed() > Duration::from_secs(5)) {
                 match jobs::recover_stale(&ctx, Utc::now(), STALE_AFTER).await {
                     Ok(0) => {}
                     Ok(n) => tracing::warn!(runs = n, "marked interrupted job runs as failed"),
@@ -323,8 +325,7 @@ impl Runner {
     }
 }
 
-/// A run whose worker has not reported for this long is considered interrupted.
-pub const STALE_AFTER: chrono::Duration = chrono::Duration::seconds(30);
+pub use jobs::STALE_AFTER;
 
 fn hhmm(s: crate::config::Schedule) -> Option<String> {
     s.map(|t| t.format("%H:%M").to_string())

@@ -33,6 +33,21 @@ pub struct RequestMeta {
     pub client_addr: String,
 }
 
+/// The nonce of this response's Content-Security-Policy (set by the server's security-header
+/// middleware for pages): inline scripts Leptos writes carry it.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// Give this render the request's CSP nonce, so the hydration script and streamed resources
+/// carry it (call inside a Leptos render with the request's `Parts` in context).
+pub fn provide_csp_nonce() {
+    if let Some(n) = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<CspNonce>().cloned())
+    {
+        leptos::prelude::provide_context(leptos::nonce::Nonce::from_value(n.0));
+    }
+}
+
 pub async fn hash_password(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);

@@ -32,7 +32,7 @@ fn expiry(r: &Record) -> DateTime<Utc> {
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let w = self.db.writer().await;
+        let w = self.db.writer().await.map_err(backend)?;
         loop {
             let exists = session::Entity::find_by_id(record.id.to_string())
                 .one(w.conn)
@@ -60,7 +60,7 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(record)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        let w = self.db.writer().await;
+        let w = self.db.writer().await.map_err(backend)?;
         session::Entity::insert(session::ActiveModel {
             id: Set(record.id.to_string()),
             data: Set(data),
@@ -94,7 +94,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        let w = self.db.writer().await;
+        let w = self.db.writer().await.map_err(backend)?;
         session::Entity::delete_by_id(id.to_string())
             .exec(w.conn)
             .await
@@ -106,7 +106,7 @@ impl SessionStore for DbSessionStore {
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        let w = self.db.writer().await;
+        let w = self.db.writer().await.map_err(backend)?;
         session::Entity::delete_many()
             .filter(session::Column::ExpiryDate.lt(Utc::now()))
             .exec(w.conn)

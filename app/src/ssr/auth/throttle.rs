@@ -42,7 +42,7 @@ pub async fn check(db: &Db, username: &str, client_addr: &str) -> Result<(), App
 }
 
 pub async fn record_failure(db: &Db, username: &str, client_addr: &str) -> Result<(), AppError> {
-    let w = db.writer().await;
+    let w = db.writer().await?;
     login_attempt::Entity::insert(login_attempt::ActiveModel {
         username: Set(crate::ssr::services::text::fold(username)),
         client_addr: Set(client_addr.to_string()),
@@ -61,7 +61,7 @@ pub async fn record_failure(db: &Db, username: &str, client_addr: &str) -> Resul
 
 /// A successful sign-in clears the username's failures.
 pub async fn clear(db: &Db, username: &str) -> Result<(), AppError> {
-    let w = db.writer().await;
+    let w = db.writer().await?;
     login_attempt::Entity::delete_many()
         .filter(login_attempt::Column::Username.eq(crate::ssr::services::text::fold(username)))
         .exec(w.conn)

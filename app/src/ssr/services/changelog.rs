@@ -146,6 +146,14 @@ impl ChangeFilter {
                 _ => {}
             }
         }
+        if let (Some(since), Some(until)) = (f.since, f.until)
+            && since > until
+        {
+            return Err(AppError::field(
+                "until",
+                format!("is before since ({since}); give until on or after since"),
+            ));
+        }
         Ok(f)
     }
 

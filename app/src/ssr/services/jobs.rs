@@ -233,8 +233,10 @@ async fn record<C: ConnectionTrait>(
 }
 
 /// Queue a run (editors and admins; retention needs an admin), its parameters checked here.
-/// Refused while a run of the same kind is queued or running. `slot` is a schedule's time
-/// slot: one run per slot, however many schedulers try (a second attempt returns Ok(None)).
+/// Refused while a run of the same kind is queued or running (a running one whose worker
+/// stopped reporting for [`STALE_AFTER`] is first marked failed, so a killed run blocks its
+/// kind for at most that long, with or without a server). `slot` is a schedule's time slot:
+/// one run per slot, however many schedulers try (a second attempt returns Ok(None)).
 pub async fn enqueue(
     ctx: &Ctx,
     kind: JobKind,
@@ -242,13 +244,40 @@ pub async fn enqueue(
     trigger: Trigger,
     slot: Option<DateTime<Utc>>,
 ) -> Result<Option<JobDto>, AppError> {
+    enqueue_as(ctx, kind, params, trigger, slot, None).await
+}
+
+/// Queue a run and claim it for `worker` in the same transaction (the CLI runs the run it
+/// starts): there is no moment when it is queued but nobody's, so a CLI killed at any point
+/// leaves either no run or a running one that [`STALE_AFTER`] recovers.
+pub async fn enqueue_claimed(
+    ctx: &Ctx,
+    kind: JobKind,
+    params: Value,
+    trigger: Trigger,
+    worker: &str,
+) -> Result<JobDto, AppError> {
+    enqueue_as(ctx, kind, params, trigger, None, Some(worker))
+        .await?
+        .ok_or_else(|| AppError::Conflict("The job was not queued.".into()))
+}
+
+async fn enqueue_as(
+    ctx: &Ctx,
+    kind: JobKind,
+    params: Value,
+    trigger: Trigger,
+    slot: Option<DateTime<Utc>>,
+    worker: Option<&str>,
+) -> Result<Option<JobDto>, AppError> {
     match kind {
         JobKind::Retention => ctx.require_admin("start a retention run")?,
         _ => ctx.require_write("start jobs")?,
     }
     let params = JobParams::parse(kind, &params)?.to_json();
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
+    fail_stale(&txn, now(), STALE_AFTER).await?;
     if let Some(j) = active(&txn, kind).await? {
         if slot.is_some() {
             return Ok(None);
@@ -276,7 +305,14 @@ pub async fn enqueue(
         params: Set(Some(params.to_string())),
         trigger: Set(trigger),
         requested_by: Set(ctx.actor.username.clone()),
-        status: Set(JobStatus::Queued),
+        status: Set(if worker.is_some() {
+            JobStatus::Running
+        } else {
+            JobStatus::Queued
+        }),
+        worker: Set(worker.map(str::to_string)),
+        started_at: Set(worker.map(|_| now())),
+        heartbeat_at: Set(worker.map(|_| now())),
         progress_done: Set(0),
         cancel_requested: Set(false),
         scheduled_for: Set(slot),
@@ -366,7 +402,7 @@ pub async fn latest<C: ConnectionTrait>(
 /// Cancel a run: a queued one at once, a running one at its next progress point.
 pub async fn cancel(ctx: &Ctx, id: i64) -> Result<JobDto, AppError> {
     ctx.require_write("cancel jobs")?;
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     let job = one(&txn, id)
         .await?
@@ -417,7 +453,7 @@ pub async fn cancel(ctx: &Ctx, id: i64) -> Result<JobDto, AppError> {
 /// Claim the oldest queued run whose kind is not running anywhere. None when there is nothing
 /// to do (or another worker won the race).
 pub async fn claim(ctx: &Ctx, worker: &str) -> Result<Option<JobDto>, AppError> {
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     let busy: Vec<JobKind> = all(
         &txn,
@@ -479,7 +515,7 @@ pub async fn progress(
     total: Option<i64>,
     message: &str,
 ) -> Result<bool, AppError> {
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     job_run::Entity::update_many()
         .col_expr(job_run::Column::ProgressDone, Expr::value(done))
         .col_expr(job_run::Column::ProgressTotal, Expr::value(total))
@@ -503,7 +539,7 @@ pub async fn cancel_requested(ctx: &Ctx, id: i64) -> Result<bool, AppError> {
 }
 
 pub async fn heartbeat(ctx: &Ctx, id: i64) -> Result<(), AppError> {
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     job_run::Entity::update_many()
         .col_expr(job_run::Column::HeartbeatAt, Expr::value(now()))
         .filter(job_run::Column::Id.eq(id))
@@ -514,7 +550,7 @@ pub async fn heartbeat(ctx: &Ctx, id: i64) -> Result<(), AppError> {
 }
 
 pub async fn log(ctx: &Ctx, id: i64, level: LogLevel, message: &str) -> Result<(), AppError> {
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     insert_log(w.conn, id, now(), level, message).await?;
     Ok(())
 }
@@ -546,7 +582,7 @@ pub async fn finish(
     result: Option<Value>,
     error: Option<&str>,
 ) -> Result<(), AppError> {
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     job_run::Entity::update_many()
         .col_expr(job_run::Column::Status, Expr::value(status))
         .col_expr(
@@ -565,16 +601,32 @@ pub async fn finish(
     Ok(())
 }
 
+/// A run whose worker has not reported for this long is considered interrupted: 20 s, four
+/// missed heartbeats (a worker reports at least every 5 s, progress every 0.5 s).
+pub const STALE_AFTER: chrono::Duration = chrono::Duration::seconds(20);
+
 /// Mark runs whose worker stopped proving itself alive as failed: Census stopped (crash,
-/// restart) while they ran. Returns how many.
+/// restart, `kill -9` of the CLI) while they ran. Returns how many. The server calls it every
+/// 5 s and every enqueue calls it first, so a run is recovered within 25 s of its last sign of
+/// life whether a server is up or not.
 pub async fn recover_stale(
     ctx: &Ctx,
     now_at: DateTime<Utc>,
     stale_after: chrono::Duration,
 ) -> Result<u64, AppError> {
-    let cutoff = now_at - stale_after;
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
+    let n = fail_stale(&txn, now_at, stale_after).await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
+async fn fail_stale<C: ConnectionTrait>(
+    conn: &C,
+    now_at: DateTime<Utc>,
+    stale_after: chrono::Duration,
+) -> Result<u64, DbErr> {
+    let cutoff = now_at - stale_after;
     let stale: Vec<i64> = job_run::Entity::find()
         .select_only()
         .column(job_run::Column::Id)
@@ -585,7 +637,7 @@ pub async fn recover_stale(
                 .add(job_run::Column::HeartbeatAt.lt(cutoff)),
         )
         .into_tuple()
-        .all(&txn)
+        .all(conn)
         .await?;
     for &id in &stale {
         job_run::Entity::update_many()
@@ -594,35 +646,43 @@ pub async fn recover_stale(
             .col_expr(
                 job_run::Column::Error,
                 Expr::value(
-                    "Interrupted: Census stopped while this job was running. Nothing it had not finished was saved.",
+                    "Interrupted: the process running this job stopped. What it had not committed was not saved (a collection saves its day whole or not at all).",
                 ),
             )
             .filter(job_run::Column::Id.eq(id))
             .filter(job_run::Column::Status.eq(JobStatus::Running))
-            .exec(&txn)
+            .exec(conn)
             .await?;
         insert_log(
-            &txn,
+            conn,
             id,
             now_at,
             LogLevel::Error,
-            "Marked failed: the worker running it stopped.",
+            "Marked failed: the worker running it stopped reporting.",
         )
         .await?;
     }
-    txn.commit().await?;
     Ok(stale.len() as u64)
 }
 
-/// Claim one particular queued run (the CLI runs the run it queued). None when another worker
-/// took it first.
-pub async fn claim_id(ctx: &Ctx, id: i64, worker: &str) -> Result<Option<JobDto>, AppError> {
-    let w = ctx.db.writer().await;
-    if !mark_running(w.conn, id, worker).await? {
-        return Ok(None);
-    }
-    drop(w);
-    Ok(one(&ctx.db.conn, id).await?)
+/// Mark a running run succeeded with its result, inside the transaction that commits its data,
+/// so that its status can never disagree with what it saved.
+pub async fn succeed_in<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    result: &Value,
+) -> Result<(), DbErr> {
+    let t = now();
+    job_run::Entity::update_many()
+        .col_expr(job_run::Column::Status, Expr::value(JobStatus::Succeeded))
+        .col_expr(job_run::Column::Result, Expr::value(result.to_string()))
+        .col_expr(job_run::Column::Error, Expr::value(Option::<String>::None))
+        .col_expr(job_run::Column::FinishedAt, Expr::value(t))
+        .col_expr(job_run::Column::HeartbeatAt, Expr::value(t))
+        .filter(job_run::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// A run as it is now.

@@ -8,6 +8,7 @@ use crate::model::{NewToken, TokenDto};
 use crate::ssr::db::Db;
 use crate::ssr::entities::{api_token, user};
 use rand::Rng;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -50,12 +51,18 @@ pub async fn create(ctx: &Ctx, user_id: i64, description: &str) -> Result<NewTok
     if description.chars().count() > 200 {
         return Err(AppError::field("description", "at most 200 characters"));
     }
+    if description.contains('\n') {
+        return Err(AppError::field("description", "must be one line"));
+    }
+    if let Err(e) = super::text::check_controls(description) {
+        return Err(AppError::field("description", e));
+    }
     let owner = user::Entity::find_by_id(user_id)
         .one(&ctx.db.conn)
         .await?
         .ok_or_else(|| AppError::field("user_id", format!("there is no user with id {user_id}")))?;
     let secret = generate();
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     let m = api_token::ActiveModel {
         user_id: Set(user_id),
@@ -131,7 +138,7 @@ pub async fn revoke(ctx: &Ctx, id: i64) -> Result<(), AppError> {
     if ctx.actor.user_id != Some(t.user_id) {
         ctx.require_admin("revoke other users' tokens")?;
     }
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     api_token::Entity::delete_by_id(id).exec(&txn).await?;
     changelog::record_one(&txn, ctx, "token", id, format!("{}…", t.token_prefix), Action::Delete, (Some(json!({"id": id, "user_id": t.user_id, "description": t.description, "prefix": t.token_prefix})), None))
@@ -155,15 +162,23 @@ pub async fn resolve(db: &Db, secret: &str) -> Result<Option<Actor>, AppError> {
     else {
         return Ok(None);
     };
-    // Record use, at most once a minute per token to spare the database.
+    // Record use, at most once a minute per token to spare the database, after the request
+    // and only if the write gate is free: a read never waits for a writer over bookkeeping.
     let stale = t
         .last_used_at
         .is_none_or(|at| now() - at > chrono::Duration::minutes(1));
     if stale {
-        let w = db.writer().await;
-        let mut am: api_token::ActiveModel = t.into();
-        am.last_used_at = Set(Some(now()));
-        am.update(w.conn).await?;
+        let db = db.clone();
+        tokio::spawn(async move {
+            let Some(w) = db.try_writer() else {
+                return;
+            };
+            let _ = api_token::Entity::update_many()
+                .col_expr(api_token::Column::LastUsedAt, Expr::value(now()))
+                .filter(api_token::Column::Id.eq(t.id))
+                .exec(w.conn)
+                .await;
+        });
     }
     Ok(Some(users::actor_of(&u)))
 }

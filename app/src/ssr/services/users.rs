@@ -148,7 +148,7 @@ pub async fn setup_first_admin(
     password: &str,
     request_id: &str,
 ) -> Result<Actor, AppError> {
-    let w = db.writer().await;
+    let w = db.writer().await?;
     let txn = w.begin().await?;
     if user::Entity::find().count(&txn).await? > 0 {
         return Err(AppError::Conflict(
@@ -201,7 +201,7 @@ pub async fn authenticate(
     let u = found.expect("checked");
     throttle::clear(db, username).await?;
     {
-        let w = db.writer().await;
+        let w = db.writer().await?;
         let mut am: user::ActiveModel = u.clone().into();
         am.last_login_at = Set(Some(now()));
         am.update(w.conn).await?;
@@ -238,7 +238,7 @@ pub async fn create(
     role: Role,
 ) -> Result<UserDto, AppError> {
     ctx.require_admin("manage users")?;
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     let m = insert(&txn, Some(ctx), username, password, role).await?;
     txn.commit().await?;
@@ -278,7 +278,7 @@ pub async fn update(ctx: &Ctx, id: i64, patch: UserPatch) -> Result<UserDto, App
         Some(p) => Some(auth::hash_password(p.clone()).await?),
         None => None,
     };
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     let old = user::Entity::find_by_id(id)
         .one(&txn)
@@ -341,7 +341,7 @@ pub async fn change_own_password(ctx: &Ctx, current: &str, new: &str) -> Result<
         return Err(AppError::fields(errors));
     }
     let hash = auth::hash_password(new.to_string()).await?;
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     let mut am: user::ActiveModel = u.clone().into();
     am.password_hash = Set(hash);
@@ -375,7 +375,7 @@ pub async fn delete(ctx: &Ctx, id: i64) -> Result<(), AppError> {
             "You cannot delete your own account.".into(),
         ));
     }
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     let old = user::Entity::find_by_id(id)
         .one(&txn)

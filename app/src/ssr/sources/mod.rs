@@ -48,12 +48,14 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// A source's base URL: `http://` or `https://`, without a trailing slash.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A source's base URL: `http://` or `https://`, without a trailing slash. It may hold
+/// credentials (`https://user:pass@host`): `Display` and `Debug` mask them
+/// ([`crate::ssr::db::redact_url`]); requests are built from [`BaseUrl::as_str`].
+#[derive(Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
 
 impl BaseUrl {
-    /// The URL as text, without a trailing slash.
+    /// The URL as text, without a trailing slash, credentials included: only for requests.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -61,7 +63,13 @@ impl BaseUrl {
 
 impl std::fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&crate::ssr::db::redact_url(&self.0))
+    }
+}
+
+impl std::fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BaseUrl({:?})", crate::ssr::db::redact_url(&self.0))
     }
 }
 
@@ -169,7 +177,7 @@ impl SettingType for BaseUrl {
         Ok(BaseUrl(v.to_string()))
     }
     fn show(&self) -> String {
-        self.0.clone()
+        crate::ssr::db::redact_url(&self.0)
     }
 }
 

@@ -95,7 +95,7 @@ impl NinjaClient {
 
     fn key(&self) -> TokenKey {
         (
-            self.cfg.url.to_string(),
+            self.cfg.url.as_str().to_string(),
             self.cfg.client_id.clone(),
             self.cfg.client_secret.expose().to_string(),
         )
@@ -112,7 +112,7 @@ impl NinjaClient {
         {
             return Ok(t.clone());
         }
-        let url = format!("{}/ws/oauth/token", self.cfg.url);
+        let url = format!("{}/ws/oauth/token", self.cfg.url.as_str());
         let form = [
             ("grant_type", "client_credentials"),
             ("client_id", self.cfg.client_id.as_str()),
@@ -155,7 +155,7 @@ impl NinjaClient {
         path_and_query: &str,
         what: &str,
     ) -> Result<Value, JobError> {
-        let url = format!("{}{path_and_query}", self.cfg.url);
+        let url = format!("{}{path_and_query}", self.cfg.url.as_str());
         for renewed in [false, true] {
             let token = self.token(rep).await?;
             let r = send(&self.policy, rep, LABEL, || {

@@ -100,7 +100,7 @@ impl ThreatLockerClient {
     fn request(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
         let mut r = self
             .http
-            .post(format!("{}{path}", self.cfg.url))
+            .post(format!("{}{path}", self.cfg.url.as_str()))
             .header("Authorization", self.cfg.api_key.expose())
             .json(body);
         if let Some(org) = &self.cfg.org_id {

@@ -303,7 +303,7 @@ pub async fn set_new_site(ctx: &Ctx, id: i64, name: &str) -> Result<SiteMappingD
 
 pub async fn set(ctx: &Ctx, id: i64, site_id: Option<i64>) -> Result<SiteMappingDto, AppError> {
     ctx.require_write("map source names to sites")?;
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     let row = site_mapping::Entity::find_by_id(id)
         .one(&txn)

@@ -54,7 +54,7 @@ pub async fn run(ctx: &Ctx, today: NaiveDate) -> Result<RetentionSummary, AppErr
         month_end_cutoff: month_cutoff.to_string(),
         ..Default::default()
     };
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
 
     // Each source's month-end days: its last collected day of each month.

@@ -196,7 +196,7 @@ pub async fn rollup_range(
     ctx.require_write("roll up snapshots")?;
     let dates = collected_dates(&ctx.db.conn, from, to).await?;
     for (i, d) in dates.iter().enumerate() {
-        let w = ctx.db.writer().await;
+        let w = ctx.db.writer().await?;
         let txn = w.begin().await?;
         rollup_date(&txn, *d).await?;
         txn.commit().await?;

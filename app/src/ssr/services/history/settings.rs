@@ -10,6 +10,11 @@ pub use crate::model::history::HistorySettings;
 
 const KEY: &str = "history";
 
+/// The most extra spare patterns: each is tried against every device of every collection.
+pub const MAX_SPARE_PATTERNS: usize = 100;
+/// The longest extra spare pattern, in characters.
+pub const MAX_SPARE_PATTERN_CHARS: usize = 100;
+
 /// The stored settings, or the defaults when none were saved. Settings that no longer parse
 /// (a damaged row) are an error, not silently the defaults.
 pub async fn load<C: ConnectionTrait>(conn: &C) -> Result<HistorySettings, DbErr> {
@@ -100,15 +105,31 @@ pub async fn save(ctx: &Ctx, new: HistorySettings) -> Result<HistorySettings, Ap
         .filter(|p| !p.is_empty())
         .collect();
     new.extra_spare_patterns.dedup();
+    let mut pattern_errors = vec![];
+    if new.extra_spare_patterns.len() > MAX_SPARE_PATTERNS {
+        pattern_errors.push(format!(
+            "Give at most {MAX_SPARE_PATTERNS} patterns (got {}).",
+            new.extra_spare_patterns.len()
+        ));
+    }
     if new
         .extra_spare_patterns
         .iter()
-        .any(|p| p.chars().count() > 100)
+        .any(|p| p.chars().count() > MAX_SPARE_PATTERN_CHARS)
     {
-        fields.insert(
-            "extra_spare_patterns".to_string(),
-            vec!["A pattern can be at most 100 characters long.".to_string()],
-        );
+        pattern_errors.push(format!(
+            "A pattern can be at most {MAX_SPARE_PATTERN_CHARS} characters long."
+        ));
+    }
+    if let Some(e) = new
+        .extra_spare_patterns
+        .iter()
+        .find_map(|p| super::super::text::check_controls(p).err())
+    {
+        pattern_errors.push(format!("A pattern {e}."));
+    }
+    if !pattern_errors.is_empty() {
+        fields.insert("extra_spare_patterns".to_string(), pattern_errors);
     }
     if !(1..=3650).contains(&new.daily_retention_days) {
         fields.insert(
@@ -131,7 +152,7 @@ pub async fn save(ctx: &Ctx, new: HistorySettings) -> Result<HistorySettings, Ap
     if !fields.is_empty() {
         return Err(AppError::fields(fields));
     }
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     let old = load(&txn).await?;
     let value = serde_json::to_string(&new).expect("settings serialise");

@@ -37,6 +37,47 @@ pub struct SnapshotIn {
     pub raw: serde_json::Value,
 }
 
+impl SnapshotIn {
+    /// Remove the control characters Census refuses in text
+    /// ([`crate::ssr::services::text::strip_controls`]) from every text the source sent: one odd
+    /// name must neither fail the collection on PostgreSQL nor be stored differently on SQLite.
+    pub fn strip_controls(&mut self) {
+        use crate::ssr::services::text::strip_controls as strip;
+        let own = |s: &mut String| {
+            if let std::borrow::Cow::Owned(clean) = strip(s) {
+                *s = clean;
+            }
+        };
+        own(&mut self.external_id);
+        own(&mut self.org_name);
+        own(&mut self.location_name);
+        for s in [
+            &mut self.hostname,
+            &mut self.display_name,
+            &mut self.node_class,
+            &mut self.os_name,
+            &mut self.serial,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            own(s);
+        }
+        self.mac_addresses.iter_mut().for_each(own);
+        self.ip_addresses.iter_mut().for_each(own);
+    }
+}
+
+/// What is worked out for one device before the write transaction.
+struct Prepared {
+    spare: bool,
+    device: Option<i64>,
+    host: Option<String>,
+    serial: Option<String>,
+    sort_name: String,
+    search_text: String,
+}
+
 /// What a write did, for the job's result and log.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WriteSummary {
@@ -134,13 +175,36 @@ pub async fn write_day(
     date: NaiveDate,
     items: Vec<SnapshotIn>,
 ) -> Result<WriteSummary, AppError> {
+    write(ctx, source, date, items, None).await
+}
+
+/// [`write_day`] for job run `run`, which is marked succeeded (with the summary as its result)
+/// in the same transaction: a run's status never disagrees with the day it saved.
+pub async fn write_day_for_run(
+    ctx: &Ctx,
+    source: Source,
+    date: NaiveDate,
+    items: Vec<SnapshotIn>,
+    run: i64,
+) -> Result<WriteSummary, AppError> {
+    write(ctx, source, date, items, Some(run)).await
+}
+
+async fn write(
+    ctx: &Ctx,
+    source: Source,
+    date: NaiveDate,
+    items: Vec<SnapshotIn>,
+    run: Option<i64>,
+) -> Result<WriteSummary, AppError> {
     ctx.require_write("record snapshots")?;
     let conf = settings::load(&ctx.db.conn).await?;
     let spare_rules = SpareRules::new(&conf.extra_spare_patterns);
     // Duplicate ids in one answer (a source paging over a changing list) keep the last copy.
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut unique: Vec<SnapshotIn> = Vec::with_capacity(items.len());
-    for it in items {
+    for mut it in items {
+        it.strip_controls();
         match seen.get(&it.external_id) {
             Some(&i) => unique[i] = it,
             None => {
@@ -150,16 +214,41 @@ pub async fn write_day(
         }
     }
     let items = unique;
-    // Payloads are compressed outside the write gate: it is the slowest part of the write.
+    // Everything that needs no lock is done before the write gate: compressing payloads, the
+    // spare rules, normalised names, matching to Census devices (read from a snapshot of the
+    // inventory) and the search keys. The transaction below only writes.
     let blobs: Vec<Vec<u8>> = items.iter().map(|i| compress(&i.raw)).collect();
-
-    let w = ctx.db.writer().await;
-    let txn = w.begin().await?;
-    let matcher = DeviceMatcher::load(&txn).await?;
+    let matcher = DeviceMatcher::load(&ctx.db.conn).await?;
+    let prepared: Vec<Prepared> = items
+        .iter()
+        .map(|it| {
+            let host = it
+                .hostname
+                .as_deref()
+                .or(it.display_name.as_deref())
+                .and_then(normalize_hostname);
+            let serial = it.serial.as_deref().and_then(normalize_serial);
+            Prepared {
+                spare: spare_rules.is_spare(
+                    it.display_name.as_deref(),
+                    Some(it.location_name.as_str()),
+                    it.node_class.as_deref(),
+                ),
+                device: matcher.find(serial.as_deref(), host.as_deref()),
+                host,
+                serial,
+                sort_name: sort_name(it),
+                search_text: search_text(it),
+            }
+        })
+        .collect();
     let names: Vec<(String, String)> = items
         .iter()
         .map(|i| (i.org_name.clone(), i.location_name.clone()))
         .collect();
+
+    let w = ctx.db.writer().await?;
+    let txn = w.begin().await?;
     let resolver: Resolver = mapping::register(&txn, ctx, source, date, &names).await?;
 
     snapshot::Entity::delete_many()
@@ -179,23 +268,17 @@ pub async fn write_day(
         organizations: resolver.organizations(),
         ..Default::default()
     };
-    for (chunk, blobs) in items.chunks(400).zip(blobs.chunks(400)) {
+    for ((chunk, blobs), prepared) in items
+        .chunks(400)
+        .zip(blobs.chunks(400))
+        .zip(prepared.chunks(400))
+    {
         let mut snaps = Vec::with_capacity(chunk.len());
         let mut raws = Vec::with_capacity(chunk.len());
-        for (it, blob) in chunk.iter().zip(blobs) {
+        for ((it, blob), p) in chunk.iter().zip(blobs).zip(prepared) {
             let site = resolver.site(&it.org_name, &it.location_name);
-            let spare = spare_rules.is_spare(
-                it.display_name.as_deref(),
-                Some(it.location_name.as_str()),
-                it.node_class.as_deref(),
-            );
-            let host = it
-                .hostname
-                .as_deref()
-                .or(it.display_name.as_deref())
-                .and_then(normalize_hostname);
-            let serial = it.serial.as_deref().and_then(normalize_serial);
-            let device = matcher.find(serial.as_deref(), host.as_deref());
+            let spare = p.spare;
+            let device = p.device;
             summary.spare += spare as usize;
             summary.unmapped_devices += site.is_none() as usize;
             summary.matched_census_devices += device.is_some() as usize;
@@ -217,12 +300,12 @@ pub async fn write_day(
                 mac_addresses: Set(Some(it.mac_addresses.join(","))),
                 ip_addresses: Set(Some(it.ip_addresses.join(","))),
                 last_contact: Set(it.last_contact),
-                match_host: Set(host),
-                match_serial: Set(serial),
+                match_host: Set(p.host.clone()),
+                match_serial: Set(p.serial.clone()),
                 device_id: Set(device),
                 covered: Set(false),
-                sort_name: Set(Some(sort_name(it))),
-                search_text: Set(Some(search_text(it))),
+                sort_name: Set(Some(p.sort_name.clone())),
+                search_text: Set(Some(p.search_text.clone())),
                 ..Default::default()
             });
             raws.push(snapshot_raw::ActiveModel {
@@ -240,6 +323,10 @@ pub async fn write_day(
             .await?;
     }
     rollup::rollup_date(&txn, date).await?;
+    if let Some(id) = run {
+        let result = serde_json::to_value(&summary).expect("the summary serialises");
+        super::super::jobs::succeed_in(&txn, id, &result).await?;
+    }
     txn.commit().await?;
     Ok(summary)
 }

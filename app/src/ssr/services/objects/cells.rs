@@ -264,6 +264,18 @@ impl Cell {
         }
     }
 
+    /// The order of two values of the same kind (numbers, dates, instants, text); `None` for
+    /// values of different kinds or kinds without an order.
+    pub fn partial_cmp_same(&self, other: &Cell) -> Option<std::cmp::Ordering> {
+        match (self, other) {
+            (Cell::Int(a), Cell::Int(b)) => Some(a.cmp(b)),
+            (Cell::Date(a), Cell::Date(b)) => Some(a.cmp(b)),
+            (Cell::Time(a), Cell::Time(b)) => Some(a.cmp(b)),
+            (Cell::Text(a), Cell::Text(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+
     /// Key for case-insensitive comparisons (uniqueness): text folded like `text::fold`.
     pub fn fold(&self) -> Cell {
         match self {

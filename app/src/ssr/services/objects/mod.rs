@@ -892,7 +892,7 @@ async fn insert_checked(
     fail_on_errors(res, &errors, inputs.len())?;
     let t = now();
     let cells: Vec<Vec<Cell>> = rows.into_iter().map(|c| c.cells).collect();
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     let db = exec(&txn);
     let ids = store::insert(&db, res, &cells, t)
@@ -926,6 +926,19 @@ pub async fn update(
     patch: Values,
 ) -> Result<ObjectDto, AppError> {
     ctx.require_write(&format!("change {}", res.plural))?;
+    // A client may send back the id it read, but not another one: the address names the
+    // object, and an id never changes.
+    if let Some(given) = patch.get("id")
+        && given.as_i64() != Some(id)
+    {
+        return Err(AppError::field(
+            "id",
+            format!(
+                "is {given}, but the address names {} {id}; an id cannot be changed",
+                res.singular
+            ),
+        ));
+    }
     apply(ctx, res, &Selection::Ids(vec![id]), &patch, true).await?;
     get(ctx, res, id).await
 }
@@ -972,7 +985,7 @@ async fn apply(
     if ids.is_empty() {
         return Err(AppError::invalid(format!("No {} selected.", res.plural)));
     }
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let conn = w.conn;
     let mut old = load_rows(conn, res, &ids).await?;
     old.sort_by_key(|r| r.id);
@@ -1207,7 +1220,7 @@ pub async fn bulk_delete(
     if ids.is_empty() {
         return Err(AppError::invalid(format!("No {} selected.", res.plural)));
     }
-    let w = ctx.db.writer().await;
+    let w = ctx.db.writer().await?;
     let txn = w.begin().await?;
     let db = exec(&txn);
     let rows = store::load(&db, res, &ids).await?;

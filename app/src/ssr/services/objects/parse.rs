@@ -5,11 +5,26 @@
 
 use super::cells::Cell;
 use crate::schema::{Field, FieldType, Kind};
+use crate::ssr::services::text;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
+
+/// Keys and strings of a JSON value checked like text ([`text::check_controls`]): PostgreSQL's
+/// `jsonb` refuses `\u0000`, so neither database takes it.
+fn json_controls(v: &Value) -> Result<(), String> {
+    match v {
+        Value::String(s) => text::check_controls(s),
+        Value::Array(items) => items.iter().try_for_each(json_controls),
+        Value::Object(m) => m.iter().try_for_each(|(k, v)| {
+            text::check_controls(k).map_err(|e| format!("key {k:?}: {e}"))?;
+            json_controls(v)
+        }),
+        _ => Ok(()),
+    }
+}
 
 /// Parse one submitted value for `field`. Empty text and JSON `null` become `Cell::Null`.
 /// Money is checked against its currency by [`check_money`] once every field is known.
@@ -17,11 +32,17 @@ pub fn parse(field: &Field, v: &Value) -> Result<Cell, String> {
     match (field.ty, v) {
         (_, Value::Null) => return Ok(Cell::Null),
         (FieldType::Bool, Value::Bool(b)) => return Ok(Cell::Bool(*b)),
-        (FieldType::Json, Value::Object(m)) => return Ok(Cell::Json(m.clone())),
+        (FieldType::Json, Value::Object(m)) => {
+            json_controls(v)?;
+            return Ok(Cell::Json(m.clone()));
+        }
         (FieldType::Json, Value::String(s)) if s.trim().is_empty() => return Ok(Cell::Null),
         (FieldType::Json, Value::String(s)) => {
             return match serde_json::from_str::<Value>(s) {
-                Ok(Value::Object(m)) => Ok(Cell::Json(m)),
+                Ok(Value::Object(m)) => {
+                    json_controls(&Value::Object(m.clone()))?;
+                    Ok(Cell::Json(m))
+                }
                 Ok(_) => Err("expected a JSON object, e.g. {\"key\": \"value\"}".into()),
                 Err(e) => Err(format!("not valid JSON: {e}")),
             };
@@ -76,12 +97,18 @@ pub fn parse(field: &Field, v: &Value) -> Result<Cell, String> {
         FieldType::Text | FieldType::LongText => {
             let text = if matches!(field.ty, FieldType::LongText) {
                 match v {
-                    Value::String(s) => s.trim_end().trim_start_matches(['\n', '\r']).to_string(),
+                    Value::String(s) => text::normalize_newlines(s)
+                        .trim_end()
+                        .trim_start_matches('\n')
+                        .to_string(),
                     _ => text,
                 }
             } else {
                 text
             };
+            if matches!(field.ty, FieldType::LongText) {
+                text::check_controls(&text)?;
+            }
             let n = text.chars().count();
             if n > field.max_len {
                 return Err(format!("at most {} characters (got {n})", field.max_len));

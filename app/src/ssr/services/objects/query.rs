@@ -31,6 +31,17 @@ pub enum Range {
 }
 
 impl Range {
+    /// `__gte` and `__gt` bound from below.
+    fn is_lower(self) -> bool {
+        matches!(self, Range::Gte | Range::Gt)
+    }
+
+    fn suffix(self) -> &'static str {
+        Range::ALL
+            .iter()
+            .find(|(_, r)| *r == self)
+            .map_or("", |(s, _)| s)
+    }
     const ALL: [(&'static str, Range); 4] = [
         ("__gte", Range::Gte),
         ("__lte", Range::Lte),
@@ -150,6 +161,26 @@ impl ListQuery {
                         },
                         Err(e) => push(&mut errors, key, e),
                     }
+                }
+            }
+        }
+        // A lower bound above an upper bound of the same field matches nothing: a mistake.
+        for (f, lo_range, lo) in lq.ranges.iter().filter(|r| r.1.is_lower()) {
+            for (_, hi_range, hi) in lq
+                .ranges
+                .iter()
+                .filter(|r| r.0.name == f.name && !r.1.is_lower())
+            {
+                if lo.partial_cmp_same(hi) == Some(std::cmp::Ordering::Greater) {
+                    push(
+                        &mut errors,
+                        &format!("{}{}", f.name, hi_range.suffix()),
+                        format!(
+                            "is below {}{}; the range is empty",
+                            f.name,
+                            lo_range.suffix()
+                        ),
+                    );
                 }
             }
         }
