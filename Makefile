@@ -16,14 +16,16 @@ SITE_ROOT     := $(CURDIR)/target/site
 LEPTOS_VERSION := 0.3.5
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"/,"",$$3); print $$3; exit}' Cargo.lock)
 WASM_LIMIT    := 1650000
+SCHEMATHESIS_VERSION := 4.32.5
 export CENSUS_SITE_ROOT ?= $(SITE_ROOT)
 
-.PHONY: help deps deps-test build run test fmt-check clippy unit-test wasm-size e2e bench clean entities
+.PHONY: help deps deps-test build run test fmt-check clippy unit-test wasm-size e2e api-fuzz bench clean entities
 
 help:
 	@echo "make run    build and start Census on SQLite at http://127.0.0.1:3000"
 	@echo "make test   formatting, clippy (server and wasm), tests on SQLite (and PostgreSQL when"
-	@echo "            CENSUS_TEST_POSTGRES_URL is set), release build, Playwright (JS on and off)"
+	@echo "            CENSUS_TEST_POSTGRES_URL is set), release build, Playwright (JS on and off),"
+	@echo "            schemathesis over the OpenAPI document (FUZZ_SECONDS, default 240)"
 	@echo "make bench  benchmark with a generated inventory and history (BENCH_DEVICES, BENCH_SITES,"
 	@echo "            BENCH_HISTORY_DEVICES)"
 
@@ -44,6 +46,7 @@ deps:
 deps-test: deps
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@cd end2end && { [ -x node_modules/.bin/playwright ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; }
+	@[ "$$(st --version 2>/dev/null | awk '{print $$3}')" = "$(SCHEMATHESIS_VERSION)" ] || python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)"
 
 build: deps
 	cargo leptos build --release
@@ -73,7 +76,11 @@ wasm-size:
 e2e:
 	cd end2end && CENSUS_BIN=$(CENSUS_BIN) npx playwright test
 
-test: deps-test fmt-check clippy unit-test build wasm-size e2e
+## Schemathesis over the whole OpenAPI document against the release binary (FUZZ_SECONDS, 240).
+api-fuzz:
+	CENSUS_BIN=$(CENSUS_BIN) end2end/api-fuzz.sh
+
+test: deps-test fmt-check clippy unit-test build wasm-size e2e api-fuzz
 
 bench: build
 	# The same flags and features as cargo-leptos's server build (always-erase-components), so

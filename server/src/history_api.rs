@@ -344,6 +344,11 @@ fn date_param(name: &str, desc: &str) -> Value {
     qparam(name, json!({"type": "string", "format": "date"}), desc)
 }
 
+/// `schema` or null (OpenAPI 3.0).
+fn nullable(schema: Value) -> Value {
+    json!({"anyOf": [schema, {"type": "null"}]})
+}
+
 fn get_op(
     tag: &str,
     id: &str,
@@ -426,8 +431,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         qparam(
             "format",
-            json!({"type": "string", "enum": ["json", "csv"]}),
-            "csv: every matching row as CSV",
+            json!({"type": "string", "enum": ["json", "csv", "jsonl"], "default": "json"}),
+            "csv or jsonl (JSON Lines): every matching row, paging ignored",
         ),
     ];
     device_params.extend(paging());
@@ -507,13 +512,25 @@ pub fn endpoints() -> Vec<Endpoint> {
         (
             "/api/v1/dashboard/devices",
             devices_route(),
-            get_op(
-                dash,
-                "dashboard_devices",
-                "The devices the sources reported on a day",
-                device_params,
-                "SnapshotList",
-            ),
+            vec![(
+                "get",
+                op(
+                    dash,
+                    "dashboard_devices",
+                    "The devices the sources reported on a day",
+                    device_params,
+                    None,
+                    (
+                        "200",
+                        json!({"description": "a page of devices, or every matching one as CSV or JSON Lines", "content": {
+                            "application/json": {"schema": r("SnapshotList")},
+                            "text/csv": {"schema": {"type": "string"}},
+                            "application/x-ndjson": {"schema": {"type": "string"}}
+                        }}),
+                    ),
+                    &["400", "401"],
+                ),
+            )],
         ),
         (
             "/api/v1/jobs/",
@@ -809,7 +826,7 @@ pub fn schemas(spec: &mut Spec) {
     spec.schema("SourceStatus", json!({"type": "object", "properties": {
         "source": {"type": "string"}, "label": {"type": "string"}, "configured": {"type": "boolean"},
         "settings": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
-        "schedule": s, "timezone": {"type": "string"}, "last_run": r("Job"), "last_success": r("Job"),
+        "schedule": s, "timezone": {"type": "string"}, "last_run": nullable(r("Job")), "last_success": nullable(r("Job")),
         "devices_collected": {"type": "integer", "nullable": true},
         "freshness": {"type": "string", "enum": ["fresh", "amber", "red", "never"]}, "age_hours": {"type": "number", "nullable": true}}}));
     spec.schema(

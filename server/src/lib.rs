@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod history_api;
 pub mod jobs;
+pub mod listener;
 pub mod metrics;
 pub mod middleware;
 pub mod mock;

@@ -15,7 +15,6 @@ use std::io::Read;
 // Bulk loads allocate and free many small values; mimalloc handles that better than glibc's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::net::SocketAddr;
 
 #[derive(Parser)]
 #[command(
@@ -198,8 +197,8 @@ async fn serve(config: Config) -> Result<()> {
         .with_context(|| format!("listening on {addr}"))?;
     tracing::info!("Census is listening on http://{}", listener.local_addr()?);
     axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        server::listener::Listener(listener),
+        app.into_make_service_with_connect_info::<server::listener::ClientAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;

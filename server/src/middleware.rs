@@ -13,7 +13,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::FutureExt;
 use server_fn::ServerFn;
-use std::net::SocketAddr;
 use std::time::Instant;
 use tower_sessions::Session;
 
@@ -46,8 +45,8 @@ fn client_addr(req: &Request<Body>, trust_proxy: bool) -> String {
         return first.to_string();
     }
     req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .get::<ConnectInfo<crate::listener::ClientAddr>>()
+        .map(|c| c.0.0.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -87,7 +86,7 @@ pub async fn observe(
     let addr = client_addr(&req, state.config.trust_proxy);
     req.extensions_mut().insert(RequestMeta {
         request_id: request_id.clone(),
-        client_addr: addr,
+        client_addr: addr.clone(),
     });
     // The handler runs under the time limit (dropping it cancels its work: an open transaction
     // rolls back) and a panic in it becomes a 500 with the request id instead of a reset.
@@ -135,7 +134,7 @@ pub async fn observe(
         res.headers_mut().insert("server-timing", v);
     }
     if !path.starts_with("/pkg/") {
-        tracing::info!(target: "census::http", %method, %path, status, ms = format!("{ms:.1}"), request_id, "request");
+        tracing::info!(target: "census::http", %method, %path, status, ms = format!("{ms:.1}"), request_id, client = %addr, "request");
     }
     res
 }
@@ -148,6 +147,11 @@ pub async fn authenticate(
     mut req: Request<Body>,
     next: Next,
 ) -> Response {
+    // Health checks and static files answer whoever asks, whatever credentials they carry.
+    let path = req.uri().path();
+    if path == "/health" || is_static(path) {
+        return next.run(req).await;
+    }
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -32,11 +32,30 @@ impl Spec {
     pub fn schema(&mut self, name: &str, s: Value) {
         self.schemas.insert(name.to_string(), s);
     }
+    /// The document. Every operation also gets the errors the HTTP layer answers for any
+    /// request (`crate::protect`, `crate::listener`): 414 (address over 16 KiB), 431 (headers
+    /// over the HTTP library's buffer), 500 (an internal error, with a
+    /// request id), 503 (time limit or busy database, with `Retry-After`), and for operations
+    /// with a body 413 (over 2 MiB) and 415 (not JSON).
     pub fn finish(self) -> Value {
         let paths: Map<String, Value> = self
             .paths
             .into_iter()
-            .map(|(k, v)| (k, Value::Object(v)))
+            .map(|(k, mut ops)| {
+                for op in ops.values_mut() {
+                    let has_body = op.get("requestBody").is_some();
+                    if let Some(responses) = op["responses"].as_object_mut() {
+                        let mut codes = vec!["414", "431", "500", "503"];
+                        if has_body {
+                            codes.extend(["413", "415"]);
+                        }
+                        for (code, r) in errors(&codes) {
+                            responses.entry(code).or_insert(r);
+                        }
+                    }
+                }
+                (k, Value::Object(ops))
+            })
             .collect();
         json!({
             "openapi": "3.0.3",
@@ -238,6 +257,7 @@ pub fn common_schemas(spec: &mut Spec) {
         "Error",
         json!({"type": "object", "required": ["error"], "properties": {
             "error": {"type": "string"},
+            "request_id": {"type": "string", "description": "on 5xx: the id of the request in the server's log (also the X-Request-Id header)"},
             "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
             "errors": {"type": "array", "description": "the failing elements of a bulk create", "items": {"type": "object", "properties": {
                 "index": {"type": "integer"}, "error": {"type": "string"},
@@ -321,6 +341,13 @@ pub(crate) fn errors(codes: &[&str]) -> Map<String, Value> {
                 "403" => "the token owner's role does not allow this",
                 "404" => "no such object",
                 "409" => "conflicts with the data (e.g. other objects refer to it)",
+                "413" => "the request body is over 2 MiB",
+                "414" => "the address is over 16 KiB",
+                "415" => "the request body is not JSON (`Content-Type: application/json`)",
+                "431" => "the request's headers are too large",
+                "429" => "too many attempts; wait and try again",
+                "500" => "an internal error (the body names its `request_id`)",
+                "503" => "the request ran past its time limit or the database was busy; try again after `Retry-After` seconds",
                 _ => "error",
             };
             (c.to_string(), resp(d, Some(r("Error"))))

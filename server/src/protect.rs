@@ -89,7 +89,7 @@ pub async fn limits(req: Request<Body>, next: Next) -> Response {
             &path,
             StatusCode::URI_TOO_LONG,
             &format!(
-                "The address is {uri_len} bytes long; Census takes at most {MAX_URI}. Send fewer or shorter parameters."
+                "The address is {uri_len} bytes long; Census takes at most 16 KiB ({MAX_URI} bytes). Send fewer or shorter parameters."
             ),
             None,
         );

@@ -1146,3 +1146,77 @@ app::db_tests!(
     credentials_in_urls_are_masked,
     a_busy_writer_stalls_nobody,
 );
+
+/// Through a real `census serve`: what the HTTP library refuses before Census sees the request
+/// (an address over its 64 KiB limit) is JSON too, and the connection's client address reaches
+/// the application.
+async fn refusals_before_the_application_are_json(db: &TestDb) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_census"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("CENSUS_DATABASE_URL", &db.url)
+        .env("CENSUS_LOG", "info")
+        .env("CENSUS_LOG_FORMAT", "json")
+        .env("CENSUS_SCHEDULE_NINJA", "off")
+        .env("CENSUS_SCHEDULE_THREATLOCKER", "off")
+        .env("CENSUS_SCHEDULE_RETENTION", "off")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("census serve starts")
+            .unwrap()
+            .expect("census serve keeps running");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split('"').next().unwrap().to_string();
+        }
+    };
+    let raw = |target: String| {
+        let addr = addr.clone();
+        async move {
+            let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let req = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+            let _ = s.write_all(req.as_bytes()).await;
+            let mut out = Vec::new();
+            let _ = s.read_to_end(&mut out).await;
+            String::from_utf8_lossy(&out).into_owned()
+        }
+    };
+    for (len, limit) in [(20_000, "Census"), (70_000, "library")] {
+        let answer = raw(format!("/api/v1/tenants/?q={}", "a".repeat(len))).await;
+        assert!(answer.starts_with("HTTP/1.1 414"), "{limit}: {answer}");
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
+        let j: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("{limit}: {answer}"));
+        assert!(
+            j["error"].as_str().is_some_and(|e| e.contains("16 KiB")),
+            "{answer}"
+        );
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("content-type: application/json")
+        );
+    }
+    let health = raw("/health".into()).await;
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.contains("\"status\":\"ok\""));
+    // The access log names the client (the connection's address reached the application).
+    let logged = loop {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("a log line")
+            .unwrap()
+            .unwrap();
+        if line.contains("\"/health\"") {
+            break line;
+        }
+    };
+    assert!(logged.contains("\"client\":\"127.0.0.1\""), "{logged}");
+    let _ = child.start_kill();
+}
+
+app::db_tests!(refusals_before_the_application_are_json);
