@@ -127,7 +127,7 @@ fn app_with(db: &Db, config: Config, cancelled: Arc<AtomicBool>) -> Router {
 
 fn config() -> Config {
     let mut c = Config::defaults("", jobs_with_credentials_in_url());
-    c.request_timeout = Duration::from_millis(500);
+    c.request_timeout = Duration::from_secs(2);
     c
 }
 
