@@ -46,7 +46,7 @@ deps:
 deps-test: deps
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@cd end2end && { [ -x node_modules/.bin/playwright ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; }
-	@[ "$$(st --version 2>/dev/null | awk '{print $$3}')" = "$(SCHEMATHESIS_VERSION)" ] || python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)"
+	@[ "$$(python3 -m pip show schemathesis 2>/dev/null | awk '/^Version:/{print $$2}')" = "$(SCHEMATHESIS_VERSION)" ] || python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)"
 
 build: deps
 	cargo leptos build --release

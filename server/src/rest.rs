@@ -516,6 +516,7 @@ fn search_route() -> MethodRouter<AppState> {
     get(|ApiCtx(c): ApiCtx, RawQuery(q): RawQuery| async move {
         reply(async {
             let pairs = query::pairs(q.as_deref().unwrap_or(""));
+            app::ssr::services::paging::single_valued(&pairs, &["q"])?;
             let term = pairs.iter().find(|(k, _)| k == "q").map(|(_, v)| v.clone()).unwrap_or_default();
             if term.trim().is_empty() {
                 return Err(AppError::field("q", "this field is required"));

@@ -115,6 +115,7 @@ impl ChangeFilter {
     /// From query pairs (`user`, `object_type`, `object_id`, `action`, `request_id`, `since`,
     /// `until` as YYYY-MM-DD); unknown keys are the caller's business.
     pub fn from_pairs(pairs: &[(String, String)]) -> Result<ChangeFilter, AppError> {
+        super::paging::single_valued(pairs, &FILTER_KEYS)?;
         let mut f = ChangeFilter::default();
         for (k, v) in pairs {
             let v = v.trim();

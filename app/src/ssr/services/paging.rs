@@ -35,6 +35,7 @@ impl Paging {
 
     /// Like [`Paging::parse`] with another largest `limit` (exports take more).
     pub fn parse_with(pairs: &[(String, String)], max_limit: u64) -> Result<Paging, AppError> {
+        single_valued(pairs, &["limit", "offset"])?;
         let mut p = Paging::default();
         let mut errors = FieldErrors::new();
         for (k, v) in pairs {
@@ -91,6 +92,17 @@ impl Paging {
     }
 }
 
+/// Refuse a parameter that takes one value given more than once (`q=a&q=b`): which one was
+/// meant cannot be known, so neither is silently dropped. The error names the parameter.
+pub fn single_valued(pairs: &[(String, String)], keys: &[&str]) -> Result<(), AppError> {
+    for key in keys {
+        if pairs.iter().filter(|(k, _)| k == key).count() > 1 {
+            return Err(AppError::field(key, "give it once"));
+        }
+    }
+    Ok(())
+}
+
 /// Decode a query string (`a=1&b=x+y&c=%E2%9C%93`, a leading `?` allowed) into pairs, in order.
 pub fn pairs(query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
@@ -127,6 +139,10 @@ mod tests {
             assert!(e.field_errors().contains_key(key), "{bad}");
         }
         assert!(Paging::strict(&pairs("kind=x&limit=5"), &["kind"]).is_ok());
+        let e = Paging::parse(&pairs("offset=5&offset=10")).unwrap_err();
+        assert!(e.field_errors().contains_key("offset"));
+        assert!(single_valued(&pairs("q=a&x=1&x=2"), &["q"]).is_ok());
+        assert!(single_valued(&pairs("q=a&q=b"), &["q"]).is_err());
         assert!(Paging::strict(&pairs("colour=red"), &["kind"]).is_err());
     }
 

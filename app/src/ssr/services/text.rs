@@ -4,10 +4,22 @@
 
 pub use migration::text::{SEPARATOR, fold, search_text};
 
-/// A search query as it is matched: folded, without control characters, trimmed. None when
-/// nothing is left.
+/// Characters that show nothing: zero-width space, joiners, word joiner, byte-order mark, soft
+/// hyphen. A query of these alone is no query.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
+}
+
+/// A search query as it is matched: folded, without control characters or characters that
+/// show nothing, trimmed. None when nothing is left.
 pub fn query(q: &str) -> Option<String> {
-    let cleaned: String = q.chars().filter(|c| !c.is_control()).collect();
+    let cleaned: String = q
+        .chars()
+        .filter(|c| !c.is_control() && !invisible(*c))
+        .collect();
     let folded = fold(cleaned.trim());
     (!folded.is_empty()).then_some(folded)
 }
@@ -105,6 +117,8 @@ mod tests {
     fn queries_and_patterns() {
         assert_eq!(query("  Ústí\u{1f}\n "), Some("ústí".into()));
         assert_eq!(query(" \t "), None);
+        assert_eq!(query("\u{200B}\u{FEFF} "), None);
+        assert_eq!(query("a\u{200B}b"), Some("ab".into()));
         assert_eq!(like_escape("50%_x\\"), "50\\%\\_x\\\\");
         assert_eq!(search_text(["A", "", "B"]), "a\u{1f}b");
     }

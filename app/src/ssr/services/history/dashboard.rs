@@ -468,6 +468,7 @@ impl DeviceFilter {
     /// (paging as every list pages: `services::paging`).
     pub fn parse(pairs: &[(String, String)], max_limit: u64) -> Result<DeviceFilter, AppError> {
         let paging = crate::ssr::services::paging::Paging::parse_with(pairs, max_limit)?;
+        crate::ssr::services::paging::single_valued(pairs, &DEVICE_FILTERS)?;
         let mut f = DeviceFilter {
             limit: paging.limit,
             offset: paging.offset,

@@ -113,6 +113,7 @@ impl ListQuery {
             ..Default::default()
         };
         let keys = res.filter_keys();
+        crate::ssr::services::paging::single_valued(pairs, &["q"])?;
         for (k, v) in pairs {
             let v = v.trim();
             match k.as_str() {
