@@ -5,7 +5,7 @@ RUN apt-get update \
  && npm install -g binaryen \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown \
- && cargo install cargo-leptos --version 0.3.5 --locked
+ && cargo install cargo-leptos --version 0.3.10 --locked
 WORKDIR /src
 # Only the sources: a local target/ or node_modules never enter the image.
 COPY Cargo.toml Cargo.lock ./
@@ -16,7 +16,8 @@ COPY migration migration
 COPY style style
 COPY public public
 RUN cargo install wasm-bindgen-cli --version "$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock)"
-RUN cargo leptos build --release \
+RUN cargo leptos build --release --split \
+ && CENSUS_SITE_ROOT=target/site target/release/census assets \
  && mkdir -p /out \
  && cp target/release/census /out/census \
  && cp -r target/site /out/site

@@ -17,6 +17,19 @@ pub fn me_resource() -> Resource<Result<Option<Me>, AppError>> {
     expect_context::<MeResource>().0
 }
 
+/// The `:id` of the current address; 0 when it is missing or not a number (no object has id 0,
+/// so the page then answers 404).
+pub fn id_from_path() -> Memo<i64> {
+    let params = leptos_router::hooks::use_params_map();
+    Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    })
+}
+
 /// Set the HTTP status of the page being rendered on the server (no-op in the browser).
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
@@ -702,6 +715,21 @@ fn object_link(c: &ChangeDto) -> Option<String> {
     (c.action != "delete").then(|| format!("/{}/{}", kind.res().slug, c.object_id))
 }
 
+/// A change's value: its pieces, comma-separated, each linked when it has a page.
+fn shown_view(pieces: Vec<crate::model::Shown>) -> impl IntoView {
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, (text, link))| {
+            let sep = (i > 0).then_some(", ");
+            match link {
+                Some(h) => view! { {sep} <a href=h>{text}</a> }.into_any(),
+                None => view! { {sep} <span>{text}</span> }.into_any(),
+            }
+        })
+        .collect_view()
+}
+
 /// Change-log rows with their field differences.
 #[component]
 pub fn ChangeTable(rows: Vec<ChangeDto>, #[prop(optional)] show_object: bool) -> impl IntoView {
@@ -753,12 +781,18 @@ pub fn ChangeTable(rows: Vec<ChangeDto>, #[prop(optional)] show_object: bool) ->
                                             {diff
                                                 .into_iter()
                                                 .map(|(k, b, a)| {
+                                                    let before = (!b.is_empty()).then(|| c.shown(&k, &b));
+                                                    let after = if a.is_empty() {
+                                                        vec![("(empty)".to_string(), None)]
+                                                    } else {
+                                                        c.shown(&k, &a)
+                                                    };
                                                     view! {
                                                         <li>
-                                                            <b>{k}</b>
+                                                            <b title=k.clone()>{c.field_label(&k)}</b>
                                                             ": "
-                                                            {(!b.is_empty()).then(|| view! { <del>{b}</del> " → " })}
-                                                            <ins>{if a.is_empty() { "(empty)".to_string() } else { a }}</ins>
+                                                            {before.map(|b| view! { <del>{shown_view(b)}</del> " → " })}
+                                                            <ins>{shown_view(after)}</ins>
                                                         </li>
                                                     }
                                                 })

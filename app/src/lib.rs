@@ -15,10 +15,13 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
-use pages::admin::{TokensPage, UserEditPage, UsersPage};
-use pages::auth::{AccountPage, LoginPage, SetupPage};
-use pages::history::HubPage;
+use leptos_router::{Lazy, SsrMode, path};
+use pages::admin::{TokensRoute, UserEditRoute, UsersRoute};
+use pages::auth::{AccountRoute, LoginRoute, SetupRoute};
+use pages::history::{
+    DashboardRoute, JobRoute, JobsRoute, SeenDevicesRoute, SettingsRoute, SiteMappingRoute,
+    SourcesRoute,
+};
 use pages::layout::Layout;
 use pages::objects::*;
 use pages::*;
@@ -63,30 +66,30 @@ pub fn App() -> impl IntoView {
         <Title text="Census" />
         <Router>
             <Routes fallback=|| view! { <main class="narrow"><NotFound /></main> }>
-                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
-                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/overview") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/dashboard") view=HubPage ssr=SsrMode::Async />
-                    <Route path=path!("/dashboard/devices") view=HubPage ssr=SsrMode::Async />
-                    <Route path=path!("/jobs") view=HubPage ssr=SsrMode::Async />
-                    <Route path=path!("/jobs/:id") view=HubPage ssr=SsrMode::Async />
-                    <Route path=path!("/sources") view=HubPage ssr=SsrMode::Async />
-                    <Route path=path!("/site-mapping") view=HubPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=HubPage ssr=SsrMode::Async />
-                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
-                    <Route path=path!("/changes") view=ChangesPage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::Async />
-                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/users/:id") view=UserEditPage ssr=SsrMode::Async />
+                    <Route path=path!("") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/overview") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/devices") view={Lazy::<SeenDevicesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/jobs") view={Lazy::<JobsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/jobs/:id") view={Lazy::<JobRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/sources") view={Lazy::<SourcesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/site-mapping") view={Lazy::<SiteMappingRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/search") view={Lazy::<SearchRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/changes") view={Lazy::<ChangesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/tokens") view={Lazy::<TokensRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/users/:id") view={Lazy::<UserEditRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/:kind") view=ObjectListPage ssr=SsrMode::Async />
-                    <Route path=path!("/:kind/new") view=ObjectFormPage ssr=SsrMode::Async />
-                    <Route path=path!("/:kind/bulk") view=BulkPage ssr=SsrMode::Async />
+                    <Route path=path!("/:kind/new") view={Lazy::<ObjectFormRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/:kind/bulk") view={Lazy::<BulkRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/:kind/:id") view=ObjectDetailPage ssr=SsrMode::Async />
-                    <Route path=path!("/:kind/:id/edit") view=ObjectFormPage ssr=SsrMode::Async />
-                    <Route path=path!("/:kind/:id/delete") view=ObjectDeletePage ssr=SsrMode::Async />
+                    <Route path=path!("/:kind/:id/edit") view={Lazy::<ObjectFormRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/:kind/:id/delete") view={Lazy::<ObjectDeleteRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -122,9 +122,61 @@ pub struct ChangeDto {
     pub action: String,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    /// The objects the values refer to, keyed `kind:id` (`site:2`), named as they were when
+    /// the change was made.
+    #[serde(default)]
+    pub refs: std::collections::BTreeMap<String, RefName>,
 }
 
+/// An object a change refers to: its name at the time of the change (None when Census never
+/// knew it), and whether it has been deleted since.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefName {
+    pub name: Option<String>,
+    pub deleted: bool,
+}
+
+/// A piece of a change's value as shown: text, and the page it links to.
+pub type Shown = (String, Option<String>);
+
 impl ChangeDto {
+    /// The label of the changed object's field `name` (the name itself if unknown).
+    pub fn field_label(&self, name: &str) -> String {
+        crate::schema::Kind::parse(&self.object_type)
+            .and_then(|k| k.res().field(name))
+            .map(|f| f.label.to_string())
+            .unwrap_or_else(|| name.to_string())
+    }
+
+    /// How `value` of field `name` shows: a reference (or each of a set of them) as the name
+    /// its object had then, linked while it exists, `deleted site #2` once it is gone; any
+    /// other value as it is.
+    pub fn shown(&self, name: &str, value: &str) -> Vec<Shown> {
+        use crate::schema::{FieldType, Kind};
+        let field = Kind::parse(&self.object_type).and_then(|k| k.res().field(name));
+        let ids: Option<(Kind, Vec<i64>)> = field.and_then(|f| match f.ty {
+            FieldType::Ref(k) => value.parse().ok().map(|id| (k, vec![id])),
+            FieldType::RefSet { kind, .. } => serde_json::from_str(value).ok().map(|v| (kind, v)),
+            _ => None,
+        });
+        let Some((kind, ids)) = ids else {
+            return vec![(value.to_string(), None)];
+        };
+        let res = kind.res();
+        ids.into_iter()
+            .map(|id| {
+                let known = self.refs.get(&format!("{}:{id}", kind.as_str()));
+                let name = known
+                    .and_then(|r| r.name.clone())
+                    .unwrap_or_else(|| format!("#{id}"));
+                match known {
+                    Some(r) if r.deleted => (format!("deleted {} {name}", res.singular), None),
+                    _ => (name, Some(format!("/{}/{id}", res.slug))),
+                }
+            })
+            .collect()
+    }
+
     /// (field, before, after) for every field that differs.
     pub fn diff(&self) -> Vec<(String, String, String)> {
         let empty = serde_json::Map::new();

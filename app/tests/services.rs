@@ -792,12 +792,70 @@ async fn users_tokens_and_sign_in(t: &TestDb) {
     assert!(!serde_json::to_string(&log.rows).unwrap().contains("argon2"));
 }
 
+/// A change row names the objects it refers to as they were then: a device moved from one site
+/// to another shows both sites' names (the first renamed since: its old name), and a site deleted
+/// since shows as deleted, not as a bare id.
+async fn change_rows_name_their_references(t: &TestDb) {
+    let c = ctx(t, Role::Editor);
+    let hq = mk(&c, &SITE, json!({"name": "HQ"})).await;
+    let branch = mk(&c, &SITE, json!({"name": "Branch"})).await;
+    let dev = mk(&c, &DEVICE, json!({"name": "sw1", "site_id": hq})).await;
+    objects::update(&c, &DEVICE, dev, v(json!({"site_id": branch})))
+        .await
+        .unwrap();
+    objects::update(&c, &SITE, hq, v(json!({"name": "Head office"})))
+        .await
+        .unwrap();
+    objects::update(&c, &DEVICE, dev, v(json!({"site_id": hq})))
+        .await
+        .unwrap();
+    objects::delete(&c, &DEVICE, dev).await.unwrap();
+    objects::delete(&c, &SITE, branch).await.unwrap();
+    let log = changelog::list(
+        &c,
+        &changelog::ChangeFilter {
+            object_type: Some("device".into()),
+            object_id: Some(dev),
+            ..Default::default()
+        },
+        10,
+        0,
+    )
+    .await
+    .unwrap();
+    let moves: Vec<_> = log.rows.iter().filter(|r| r.action == "update").collect();
+    assert_eq!(moves.len(), 2, "{}", t.backend);
+    // Newest first: back to HQ (renamed by then), then from HQ (its old name) to Branch.
+    let back = &moves[0];
+    assert_eq!(
+        back.shown("site_id", &branch.to_string()),
+        vec![("deleted site Branch".to_string(), None)]
+    );
+    assert_eq!(
+        back.shown("site_id", &hq.to_string()),
+        vec![("Head office".to_string(), Some(format!("/sites/{hq}")))]
+    );
+    let first = &moves[1];
+    assert_eq!(
+        first.shown("site_id", &hq.to_string()),
+        vec![("HQ".to_string(), Some(format!("/sites/{hq}")))]
+    );
+    assert_eq!(first.field_label("site_id"), "Site");
+    // Values that are not references show as they are; an id Census never knew, as an id.
+    assert_eq!(first.shown("name", "sw1"), vec![("sw1".to_string(), None)]);
+    assert_eq!(
+        first.shown("site_id", "999999"),
+        vec![("#999999".to_string(), Some("/sites/999999".to_string()))]
+    );
+}
+
 app::db_tests!(
     inventory_story,
     validation_and_tree_rules,
     bulk_create_is_all_or_nothing,
     permissions_are_enforced_in_services,
     users_tokens_and_sign_in,
+    change_rows_name_their_references,
 );
 
 app::db_tests!(database_constraints_back_up_validation,);

@@ -35,9 +35,9 @@ test("the change log lists an editor's changes, and filters by user, type and ac
   const all = await total(page);
   const created = mine.filter({ has: page.locator("td[data-label=Action]", { hasText: "create" }) });
   await expect(created.locator("td[data-label=User]")).toHaveText("eddie");
-  await expect(created.locator("ul.diff")).toContainText(`name: ${name}`);
+  await expect(created.locator("ul.diff")).toContainText(`Name: ${name}`);
   const updated = mine.filter({ has: page.locator("td[data-label=Action]", { hasText: "update" }) });
-  await expect(updated.locator("ul.diff li")).toHaveText(["description: audited"]);
+  await expect(updated.locator("ul.diff li")).toHaveText(["Description: audited"]);
   // Newest first: the update is above the creation.
   await expect(mine.first().locator("td[data-label=Action]")).toHaveText("update");
 

@@ -172,10 +172,10 @@ test("an editor builds region → site → location → rack → device and find
     const update = history.locator("table.changes tbody tr", { hasText: "update" });
     await expect(update).toHaveCount(1);
     await expect(update.locator("td[data-label='User']")).toHaveText("eddie");
-    const status = update.locator("ul.diff li", { has: page.locator("b", { hasText: /^status$/ }) });
+    const status = update.locator("ul.diff li", { has: page.locator("b", { hasText: /^Status$/ }) });
     await expect(status.locator("del")).toHaveText("active");
     await expect(status.locator("ins")).toHaveText("offline");
-    const description = update.locator("ul.diff li", { has: page.locator("b", { hasText: /^description$/ }) });
+    const description = update.locator("ul.diff li", { has: page.locator("b", { hasText: /^Description$/ }) });
     await expect(description.locator("del")).toHaveCount(0);
     await expect(description.locator("ins")).toHaveText("moved to spares");
     // Only what changed is listed.

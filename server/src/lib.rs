@@ -2,6 +2,7 @@
 //! health, metrics, static files) and its middleware. `main.rs` adds the command line.
 #![recursion_limit = "512"]
 
+pub mod assets;
 pub mod config;
 pub mod demo;
 pub mod history_api;
@@ -171,7 +172,12 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         )
         .merge(rest::routes())
         .merge(extra)
-        .nest_service("/pkg", ServeDir::new(site.join("pkg")));
+        .nest_service(
+            "/pkg",
+            ServeDir::new(site.join("pkg"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     // Top-level static files (favicon, robots.txt) beside the page routes.
     if let Ok(entries) = std::fs::read_dir(&site) {
         for e in entries.flatten() {
@@ -218,6 +224,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         state.clone(),
         protect::security_headers,
     ))
+    .layer(axum::middleware::from_fn(assets::cache_policy))
     .layer(tower_http::compression::CompressionLayer::new())
     .with_state(state)
 }

@@ -67,6 +67,22 @@ enum Command {
     },
     /// Fill an empty database with a labelled demo estate and 14 months of history
     Demo,
+    /// Compress the browser bundle (the site's pkg/ folder) for serving, print its sizes, and
+    /// check them against a budget (run by `make build`)
+    Assets {
+        /// The main module's name, without `.wasm` (or its content hash)
+        #[arg(long, default_value = "census")]
+        main: String,
+        /// Largest main module, in bytes
+        #[arg(long)]
+        max_main: Option<u64>,
+        /// Largest main module compressed with brotli, in bytes
+        #[arg(long)]
+        max_main_brotli: Option<u64>,
+        /// Largest lazily loaded chunk, in bytes
+        #[arg(long)]
+        max_chunk: Option<u64>,
+    },
     /// Serve mock NinjaOne and ThreatLocker APIs with generated devices (for trying Census
     /// out and for its browser tests)
     #[command(hide = true)]
@@ -387,6 +403,27 @@ async fn main() -> Result<()> {
         Command::Retention { as_of } => {
             let params = serde_json::json!({ "as_of": date_arg("as-of", as_of)? });
             run_job(&config, JobKind::Retention, strip_nulls(params)).await
+        }
+        Command::Assets {
+            main,
+            max_main,
+            max_main_brotli,
+            max_chunk,
+        } => {
+            let pkg = config.site_root.join("pkg");
+            let sizes = server::assets::precompress(&pkg)
+                .with_context(|| format!("compressing the bundle in {}", pkg.display()))?;
+            print!("{}", server::assets::report(&sizes));
+            let budget = server::assets::Budget {
+                main_raw: max_main.unwrap_or(u64::MAX),
+                main_brotli: max_main_brotli.unwrap_or(u64::MAX),
+                chunk_raw: max_chunk.unwrap_or(u64::MAX),
+            };
+            let faults = server::assets::over_budget(&sizes, &main, budget);
+            if !faults.is_empty() {
+                bail!("the bundle is over its budget:\n  {}", faults.join("\n  "));
+            }
+            Ok(())
         }
         Command::Demo => {
             let db = open_migrated(&config).await?;

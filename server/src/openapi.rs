@@ -310,7 +310,9 @@ pub fn common_schemas(spec: &mut Spec) {
             "user_id": {"type": "integer", "nullable": true}, "username": {"type": "string"},
             "object_type": {"type": "string"}, "object_id": {"type": "integer"}, "object_repr": {"type": "string"},
             "action": {"type": "string", "enum": ["create", "update", "delete"]},
-            "before": {"type": "object", "nullable": true}, "after": {"type": "object", "nullable": true}}}),
+            "before": {"type": "object", "nullable": true}, "after": {"type": "object", "nullable": true},
+            "refs": {"type": "object", "description": "the objects the values refer to, keyed `kind:id` (`site:2`): their name when the change was made (null if never known) and whether they have been deleted since",
+                "additionalProperties": {"type": "object", "properties": {"name": {"type": "string", "nullable": true}, "deleted": {"type": "boolean"}}}}}}),
     );
     spec.schema("ChangeList", list_schema("Change"));
     spec.schema(

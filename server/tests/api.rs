@@ -1019,10 +1019,153 @@ async fn faults_of_the_typed_core(db: &TestDb) {
     );
 }
 
+/// The history hub's pages are the router's components, rendered on the server: figures,
+/// drill-down links and charts on the dashboard, what a source sent escaped (never markup),
+/// write controls only for editors, and a form's refusal shown in place with what was sent.
+async fn hub_pages_render_on_the_server(db: &TestDb) {
+    use app::model::history::{Classification, Source};
+    use app::ssr::services::history::snapshots::{SnapshotIn, write_day};
+    use app::ssr::services::{Actor, Ctx};
+    let t = setup(db).await;
+    let ctx = Ctx::new(
+        t.db.clone(),
+        Actor {
+            user_id: None,
+            username: "collector".into(),
+            role: app::model::Role::Admin,
+        },
+        "req-hub",
+    );
+    let fab = t.create("sites", json!({"name": "Fabrikam"})).await;
+    let device = |id: &str, name: &str, org: &str| SnapshotIn {
+        external_id: id.into(),
+        hostname: Some(format!("host-{id}")),
+        display_name: Some(name.into()),
+        org_name: org.into(),
+        location_name: String::new(),
+        node_class: None,
+        classification: Classification::Workstation,
+        os_name: None,
+        serial: Some(format!("SN-{id}")),
+        mac_addresses: vec![],
+        ip_addresses: vec![],
+        last_contact: None,
+        raw: json!({"id": id}),
+    };
+    // A Census device the collection will match by serial.
+    let pc = t
+        .create(
+            "devices",
+            json!({"name": "PC-01", "serial": "SN-1", "site_id": fab}),
+        )
+        .await;
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 15).unwrap();
+    write_day(
+        &ctx,
+        Source::Ninja,
+        day,
+        vec![
+            device("1", "PC-01", "Fabrikam"),
+            device("2", "<script>alert(1)</script>", "Fabrikam"),
+            device("3", "C-PC-1", "Contoso Dental"),
+        ],
+    )
+    .await
+    .unwrap();
+    let editor = cookie_of(&sign_in(&t.app, "editor", "password123").await).unwrap();
+    let viewer = cookie_of(&sign_in(&t.app, "viewer", "password123").await).unwrap();
+
+    let p = page(&t.app, "/dashboard", Some(&editor)).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    assert!(p.text.contains("<h1>Dashboard</h1>"), "{}", p.text);
+    assert!(p.text.contains(r#"data-figure="total_devices""#));
+    assert!(p.text.contains(r#"data-value="3""#), "{}", t.backend);
+    assert!(
+        p.text.contains(&format!(
+            "/dashboard/devices?date=2026-03-15&amp;site_id={fab}"
+        )),
+        "{}",
+        p.text
+    );
+    assert!(p.text.contains("<svg"));
+    let bars = page(&t.app, "/dashboard?dim=classification", Some(&editor)).await;
+    assert!(
+        bars.text.contains("classification=workstation"),
+        "{}",
+        bars.text
+    );
+    let bad = page(&t.app, "/dashboard?dim=colour", Some(&editor)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    // What a source sent is text, never markup.
+    let p = page(
+        &t.app,
+        "/dashboard/devices?date=2026-03-15&source=ninja",
+        Some(&viewer),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!p.text.contains("<script>alert(1)"));
+    assert!(p.text.contains("1–3 of 3"), "{}", p.text);
+
+    // Jobs: an editor gets the start buttons, a viewer does not; a missing run is 404.
+    let p = page(&t.app, "/jobs", Some(&editor)).await;
+    assert!(
+        p.text.contains(r#"data-kind="collect_ninja""#),
+        "{}",
+        p.text
+    );
+    let p = page(&t.app, "/jobs", Some(&viewer)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(!p.text.contains(r#"data-kind="collect_ninja""#));
+    let p = page(&t.app, "/jobs/999999", Some(&viewer)).await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+
+    // Sources list their settings; site mapping lists the unmapped name only when asked.
+    let p = page(&t.app, "/sources", Some(&viewer)).await;
+    assert!(p.text.contains(r#"data-source="ninja""#), "{}", p.text);
+    let p = page(&t.app, "/site-mapping?unmapped=1", Some(&editor)).await;
+    assert!(
+        p.text.contains(r#"data-mapping="Contoso Dental""#),
+        "{}",
+        p.text
+    );
+    assert!(!p.text.contains(r#"data-mapping="Fabrikam""#));
+
+    // A refused form comes back in the address and shows in place with what was sent.
+    let err = app::error::AppError::field("daily_retention_days", "Enter a whole number.")
+        .with_values([("daily_retention_days".to_string(), "soon".to_string())].into());
+    let url = server_fn::error::ServerFnUrlError::new(
+        <app::api::history::SaveSettings as server_fn::ServerFn>::PATH,
+        err,
+    )
+    .to_url("http://census.test/settings")
+    .unwrap();
+    let p = page(
+        &t.app,
+        &format!("/settings?{}", url.query().unwrap()),
+        Some(&editor),
+    )
+    .await;
+    assert!(p.text.contains("Enter a whole number."), "{}", p.text);
+    assert!(p.text.contains(r#"value="soon""#), "{}", p.text);
+
+    // A device's page carries what the sources saw of it.
+    let p = page(&t.app, &format!("/devices/{pc}"), Some(&viewer)).await;
+    assert!(p.text.contains("Seen by the sources"), "{}", p.text);
+    assert!(
+        p.text.contains("Last seen by NinjaOne on 2026-03-15"),
+        "{}",
+        p.text
+    );
+}
+
 app::db_tests!(
     authentication_and_roles,
     crud_filters_pagination_and_errors,
     pages_and_server_functions_require_sign_in,
     public_contracts,
     faults_of_the_typed_core,
+    hub_pages_render_on_the_server,
 );

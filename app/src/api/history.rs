@@ -1,5 +1,5 @@
-//! Server functions of the history hub: its pages rendered on the server, the version the
-//! live dashboard watches, and the forms' actions (start and cancel a run, test a source, map a
+//! Server functions of the history hub: each page's data, the version the live dashboard
+//! watches, and the forms' actions (start and cancel a run, test a source, map a
 //! site, save settings). Each calls one service.
 
 use crate::error::AppError;
@@ -9,7 +9,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use super::server::*;
 #[cfg(feature = "ssr")]
-use crate::ssr::services::history::{board, mapping, settings};
+use crate::ssr::services::history::{board, dashboard, mapping, settings};
 #[cfg(feature = "ssr")]
 use crate::ssr::services::{jobs, sources};
 
@@ -19,14 +19,125 @@ fn control() -> Result<sources::Control, AppError> {
         .ok_or_else(|| AppError::Internal("The job runner is not available.".into()))
 }
 
-/// One of the hub's pages (or a fragment such as a device's "seen by the sources"), rendered
-/// on the server: `path` is its address, `query` its query string.
+#[cfg(feature = "ssr")]
+fn given(s: &str) -> Option<&str> {
+    Some(s.trim()).filter(|s| !s.is_empty())
+}
+
+/// The dashboard: `date` (YYYY-MM-DD, default the newest collected day) compared with
+/// `against` (default the last month-end before it), bars by `dim` (`site`, `classification`
+/// or `source`). Empty means the default.
 #[server(output = super::Out)]
-pub async fn render_page(path: String, query: String) -> Result<PageHtml, AppError> {
+pub async fn fetch_dashboard(
+    #[server(default)] date: String,
+    #[server(default)] against: String,
+    #[server(default)] dim: String,
+) -> Result<DashboardView, AppError> {
     run(async {
-        crate::pages::history::html::render(&ctx()?, control()?.as_ref(), &path, &query).await
+        let ctx = ctx()?;
+        board::view(
+            &ctx,
+            control()?.as_ref(),
+            given(&date),
+            given(&against),
+            given(&dim),
+        )
+        .await
     })
     .await
+}
+
+/// The devices the sources reported: `query` is the page's query string, filtered and paged as
+/// `GET /api/v1/dashboard/devices` is (at most 500 a page).
+#[server(output = super::Out)]
+pub async fn fetch_seen_devices(
+    #[server(default)] query: String,
+) -> Result<SeenDevicesView, AppError> {
+    run(async {
+        let ctx = ctx()?;
+        let pairs: Vec<(String, String)> = crate::ssr::services::query::pairs(&query)
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("__"))
+            .collect();
+        let f = dashboard::DeviceFilter::parse(&pairs, 500)?;
+        let page = dashboard::devices(&ctx, &f).await?;
+        Ok(SeenDevicesView {
+            page,
+            offset: f.offset,
+            limit: f.limit,
+        })
+    })
+    .await
+}
+
+/// Runs on the Jobs page: 25 a page from `offset`, with the sources' freshness.
+#[server(output = super::Out)]
+pub async fn fetch_jobs(#[server(default)] offset: String) -> Result<JobsView, AppError> {
+    run(async {
+        let ctx = ctx()?;
+        let paging = crate::ssr::services::paging::Paging::parse(&[("offset".into(), offset)])?;
+        let f = jobs::JobFilter {
+            limit: JOBS_PAGE,
+            offset: paging.offset,
+            ..Default::default()
+        };
+        let (count, list) = jobs::list(&ctx, &f).await?;
+        let sources = sources::status(&ctx, control()?.as_ref()).await?;
+        Ok(JobsView {
+            count,
+            offset: f.offset,
+            limit: f.limit,
+            jobs: list,
+            sources,
+        })
+    })
+    .await
+}
+
+/// Runs shown on one page of the Jobs page.
+#[cfg(feature = "ssr")]
+const JOBS_PAGE: u64 = 25;
+
+/// One run with its log.
+#[server(output = super::Out)]
+pub async fn fetch_job(id: i64) -> Result<JobDetail, AppError> {
+    run(async { jobs::get(&ctx()?, id).await }).await
+}
+
+/// The sources, their settings (secrets only as set / not set), last runs and freshness.
+#[server(output = super::Out)]
+pub async fn fetch_sources() -> Result<Vec<SourceStatus>, AppError> {
+    run(async { sources::status(&ctx()?, control()?.as_ref()).await }).await
+}
+
+/// Every name the sources use for where devices are, and the sites they can map to (at most
+/// 2,000; more and the form falls back to a new site's name).
+#[server(output = super::Out)]
+pub async fn fetch_mappings() -> Result<MappingView, AppError> {
+    run(async {
+        let ctx = ctx()?;
+        let mappings = mapping::list(&ctx, None).await?;
+        let sites =
+            crate::ssr::services::objects::options(&ctx, crate::schema::Kind::Site, 2000).await?;
+        Ok(MappingView { mappings, sites })
+    })
+    .await
+}
+
+/// The history hub's settings.
+#[server(output = super::Out)]
+pub async fn fetch_settings() -> Result<HistorySettings, AppError> {
+    run(async {
+        let ctx = ctx()?;
+        Ok(settings::load(&ctx.db.conn).await?)
+    })
+    .await
+}
+
+/// When each source last saw Census device `device_id` (matched by serial or host name).
+#[server(output = super::Out)]
+pub async fn fetch_last_seen(device_id: i64) -> Result<Vec<LastSeen>, AppError> {
+    run(async { dashboard::last_seen(&ctx()?, device_id).await }).await
 }
 
 /// Changes when a collection finishes (the dashboard then refreshes itself).

@@ -42,6 +42,42 @@ impl<T: DeserializeOwned> Decodes<T> for TextJson {
 /// The output encoding of every server function.
 pub type Out = server_fn::codec::Post<TextJson>;
 
+/// A value that, for hydration, can leave out what the server-rendered page already holds as
+/// it is and the browser only ever replaces with newer data (a chart's SVG).
+pub trait Hydrated {
+    /// The value as the browser needs it to hydrate the page.
+    fn for_hydration(&self) -> Self;
+}
+
+impl<T: Hydrated, E: Clone> Hydrated for Result<T, E> {
+    fn for_hydration(&self) -> Self {
+        match self {
+            Ok(v) => Ok(v.for_hydration()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+/// A resource encoding: JSON of [`Hydrated::for_hydration`], so a page does not carry its
+/// markup twice (once as HTML, once as a string in the hydration data).
+pub struct HydrationJson;
+
+impl<T: Hydrated + Serialize> codee::Encoder<T> for HydrationJson {
+    type Error = serde_json::Error;
+    type Encoded = String;
+    fn encode(val: &T) -> Result<String, Self::Error> {
+        serde_json::to_string(&val.for_hydration())
+    }
+}
+
+impl<T: DeserializeOwned> codee::Decoder<T> for HydrationJson {
+    type Error = serde_json::Error;
+    type Encoded = str;
+    fn decode(val: &str) -> Result<T, Self::Error> {
+        serde_json::from_str(val)
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
     use crate::error::AppError;

@@ -781,16 +781,30 @@ pub struct ConnectionTest {
     pub message: String,
 }
 
-/// A history hub page rendered on the server: the browser shows `html` as it is.
+/// The Jobs page: one page of runs (newest first) and the sources' freshness.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PageHtml {
-    /// The page's title (empty for a fragment of another page).
-    pub title: String,
-    pub html: String,
-    /// With JavaScript, reload the page's content after this many seconds.
-    pub refresh_secs: Option<u32>,
-    /// With JavaScript, reload the content as soon as `hub_version` differs from this.
-    pub version: Option<String>,
+pub struct JobsView {
+    /// Runs in all.
+    pub count: u64,
+    pub offset: u64,
+    pub limit: u64,
+    pub jobs: Vec<JobDto>,
+    pub sources: Vec<SourceStatus>,
+}
+
+/// The devices-seen page: one page of snapshots and the paging it was asked with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeenDevicesView {
+    pub page: SnapshotPage,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// The site-mapping page: every source name and the sites it can map to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MappingView {
+    pub mappings: Vec<SiteMappingDto>,
+    pub sites: crate::model::RefOptions,
 }
 
 /// Everything the dashboard page shows, computed on the server (charts as SVG).
@@ -812,6 +826,18 @@ pub struct DashboardView {
     pub monthly_svg: String,
     /// Changes whenever a collection finishes (the page refreshes when it does).
     pub version: String,
+}
+
+impl crate::api::Hydrated for DashboardView {
+    /// Without the charts: the page's HTML holds them, and a refresh brings new ones.
+    fn for_hydration(&self) -> Self {
+        DashboardView {
+            bars_svg: String::new(),
+            daily_svg: String::new(),
+            monthly_svg: String::new(),
+            ..self.clone()
+        }
+    }
 }
 
 /// The history hub's settings (a setting missing from what was stored takes its default).

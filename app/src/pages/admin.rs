@@ -7,7 +7,12 @@ use crate::model::Role;
 use crate::pages::auth::action_errors;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+
+crate::pages::lazy_page!(
+    UsersRoute => UsersPage,
+    UserEditRoute => UserEditPage,
+    TokensRoute => TokensPage,
+);
 
 fn fmt(t: &str) -> String {
     t.replace('T', " ").replace('Z', "")
@@ -116,14 +121,7 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 pub fn UserEditPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    });
+    let id = id_from_path();
     let data = Resource::new(move || id.get(), get_user);
     let update = ServerAction::<UpdateUser>::new();
     let delete = ServerAction::<DeleteUser>::new();

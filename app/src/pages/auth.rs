@@ -8,6 +8,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+crate::pages::lazy_page!(
+    LoginRoute => LoginPage,
+    SetupRoute => SetupPage,
+    AccountRoute => AccountPage,
+);
+
 /// (form error, field errors, submitted values) of an action's last result.
 pub fn action_errors<S>(
     action: ServerAction<S>,

@@ -6,6 +6,36 @@ pub mod history;
 pub mod layout;
 pub mod objects;
 
+/// `lazy_page!(Route => Page)`: a route whose page code is loaded when first visited. Built
+/// with `cargo leptos build --split`, `Page`'s code (and what only it uses) is its own wasm
+/// chunk, fetched by the router before the page shows (and before hydration when it is the
+/// first page); on the server, and in a build without splitting, it renders as any page.
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),+ $(,)?) => {$(
+        #[doc = concat!("The lazily loaded route of [`", stringify!($page), "`].")]
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> leptos::prelude::AnyView {
+                use leptos::prelude::IntoAny;
+                leptos::prelude::view! { <$page /> }.into_any()
+            }
+        }
+    )+};
+}
+pub(crate) use lazy_page;
+
+lazy_page!(
+    HomeRoute => HomePage,
+    SearchRoute => SearchPage,
+    ChangesRoute => ChangesPage,
+);
+
 use crate::api::misc::{changes, fetch_home, search};
 use crate::components::*;
 use crate::schema::{RESOURCES, capitalize};

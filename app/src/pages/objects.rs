@@ -18,6 +18,12 @@ use leptos_router::components::Form;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
+crate::pages::lazy_page!(
+    ObjectFormRoute => ObjectFormPage,
+    ObjectDeleteRoute => ObjectDeletePage,
+    BulkRoute => BulkPage,
+);
+
 fn kind_param() -> Memo<Option<Kind>> {
     let params = use_params_map();
     Memo::new(move |_| params.read().get("kind").and_then(|s| Kind::from_slug(&s)))

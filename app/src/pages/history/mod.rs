@@ -1,118 +1,169 @@
 //! The history hub's pages: the dashboard (figures, charts, breakdowns, coverage, freshness),
-//! the devices the sources reported, jobs, sources, site mapping and settings.
+//! the devices the sources reported, jobs, sources, site mapping and settings, and the "seen by
+//! the sources" panel of a Census device's page.
 //!
-//! The server renders each page's content to HTML (`html`); the browser bundle carries only
-//! this shell, which shows that HTML and, with JavaScript, keeps it live: GET forms inside it
-//! navigate without a reload (a select in a `data-autosubmit` form applies at once), the
-//! dashboard reloads its content every minute and as soon as a collection finishes, and a
-//! running job's page every two seconds — without a page reload. Links are the router's.
+//! Each page is a component whose resources carry the page's data (DTOs) and are keyed on its
+//! address, so the router's links and `<Form>`s change what is shown without a reload, and every
+//! control still works without JavaScript (GET forms, and writes as `ActionForm`s that post to
+//! their server function and come back). With JavaScript, live pages refetch on a signal
+//! ([`live_refresh`]): the dashboard every minute and as soon as a collection finishes, a
+//! running job every two seconds.
 
-#[cfg(feature = "ssr")]
-pub mod html;
+pub mod dashboard;
+pub mod jobs;
+pub mod sources;
 
-use crate::api::history::render_page;
-use crate::components::failed_view;
+pub use dashboard::{DashboardPage, LastSeenBySources, SeenDevicesPage};
+pub use jobs::{JobPage, JobsPage};
+pub use sources::{SettingsPage, SiteMappingPage, SourcesPage};
+
+crate::pages::lazy_page!(
+    DashboardRoute => DashboardPage,
+    SeenDevicesRoute => SeenDevicesPage,
+    JobsRoute => JobsPage,
+    JobRoute => JobPage,
+    SourcesRoute => SourcesPage,
+    SiteMappingRoute => SiteMappingPage,
+    SettingsRoute => SettingsPage,
+);
+
+use crate::model::history::*;
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_location;
 
-/// Every history page: its content is the server's rendering of the current address.
-#[component]
-pub fn HubPage() -> impl IntoView {
-    let location = use_location();
-    server_page(move || (location.pathname.get(), location.search.get()))
+/// `2026-03-15T02:00:00Z` as `2026-03-15 02:00:00 UTC`.
+pub(crate) fn fmt_time(t: &str) -> String {
+    t.replace('T', " ").replace('Z', " UTC")
 }
 
-/// "Seen by the sources" on a Census device's page.
-#[component]
-pub fn LastSeenBySources(device_id: i64) -> impl IntoView {
-    server_page(move || (format!("/devices/{device_id}/last-seen"), String::new()))
+/// The sources' names as a phrase: `NinjaOne or ThreatLocker`, `NinjaOne, X and Y`.
+pub(crate) fn source_names(conjunction: &str) -> String {
+    let labels: Vec<&str> = Source::ALL.iter().map(|s| s.label()).collect();
+    phrase(&labels, conjunction)
 }
 
-fn server_page(address: impl Fn() -> (String, String) + Send + Sync + 'static) -> impl IntoView {
-    let tick = RwSignal::new(0u32);
-    let data = Resource::new(
-        move || (address(), tick.get()),
-        |((path, query), _)| render_page(path, query),
-    );
-    #[cfg(feature = "hydrate")]
-    live::keep_fresh(data, tick);
-    #[cfg(feature = "hydrate")]
-    let navigate = leptos_router::hooks::use_navigate();
+/// How fresh each source's data are: a line of badges above the hub's pages.
+#[component]
+pub fn Freshness(sources: Vec<SourceStatus>) -> impl IntoView {
+    let items = sources
+        .into_iter()
+        .map(|s| {
+            let when = s
+                .last_success
+                .as_ref()
+                .and_then(|j| j.finished_at.clone())
+                .map(|t| fmt_time(&t))
+                .unwrap_or_else(|| "never".into());
+            let note = if s.configured {
+                ""
+            } else {
+                " (not configured)"
+            };
+            view! {
+                <span class=format!("fresh fresh-{}", s.freshness) data-source=s.source.as_str()>
+                    <strong>{s.label}</strong>
+                    {format!(" last collected {when}{note}")}
+                </span>
+            }
+        })
+        .collect_view();
+    view! { <div class="freshness">{items}</div> }
+}
+
+/// A `<select>` named `name` of `options` (value, label) with `current` chosen. In a form
+/// marked `data-autosubmit` a choice applies at once (with JavaScript).
+pub(crate) fn choice(
+    id: &str,
+    name: &'static str,
+    current: &str,
+    options: Vec<(String, String)>,
+) -> impl IntoView + use<> {
+    let opts = options
+        .into_iter()
+        .map(|(v, l)| {
+            let selected = v == current;
+            view! { <option value=v selected=selected>{l}</option> }
+        })
+        .collect_view();
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                #[cfg(feature = "hydrate")]
-                let navigate = navigate.clone();
-                Suspend::new(async move {
-                    let p = match data.await {
-                        Err(e) => return failed_view(e),
-                        Ok(p) => p,
-                    };
-                    let title = (!p.title.is_empty())
-                        .then(|| view! { <Title text=format!("{} · Census", p.title) /> });
-                    #[cfg(feature = "hydrate")]
-                    let content = view! {
-                        <div
-                            class="server-page"
-                            inner_html=p.html
-                            on:submit={
-                                let navigate = navigate.clone();
-                                move |ev| live::submit(ev, &navigate)
-                            }
-                            on:click=move |ev| live::click(ev, &navigate)
-                            on:change=live::change
-                        ></div>
-                    };
-                    #[cfg(not(feature = "hydrate"))]
-                    let content = view! { <div class="server-page" inner_html=p.html></div> };
-                    view! { {title} {content} }.into_any()
-                })
-            }}
-        </Transition>
+        <select id=id.to_string() name=name on:change=auto_submit>
+            {opts}
+        </select>
     }
+}
+
+/// A select inside a `data-autosubmit` form submits it when changed (the router's `<Form>`
+/// then navigates in place); elsewhere nothing happens.
+fn auto_submit(ev: leptos::ev::Event) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let form = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("form[data-autosubmit]").ok().flatten())
+            .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok());
+        if let Some(f) = form {
+            let _ = f.request_submit();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
+/// What keeps a page live: how often to refetch (seconds, `None`: never on a timer) and the hub
+/// version the shown data were computed at (`None`: not watched).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Liveness {
+    pub every_secs: Option<u32>,
+    pub version: Option<String>,
+}
+
+/// Returns a tick to put in a page's resource keys. With JavaScript it moves on every
+/// `every_secs` of the current [`Liveness`], and (checked every five seconds) as soon as the
+/// hub's version differs from the shown one — but never while the focus is in one of the page's
+/// fields, where a refresh would undo what the user is typing. On the server it stays 0.
+pub fn live_refresh(liveness: impl Fn() -> Liveness + Send + Sync + 'static) -> ReadSignal<u32> {
+    let tick = RwSignal::new(0u32);
+    #[cfg(feature = "hydrate")]
+    live::run(tick, liveness);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = liveness;
+    tick.read_only()
 }
 
 #[cfg(feature = "hydrate")]
 mod live {
+    use super::Liveness;
     use crate::api::history::hub_version;
-    use crate::error::AppError;
-    use crate::model::history::PageHtml;
     use leptos::prelude::*;
-    use leptos_router::NavigateOptions;
     use std::time::Duration;
-    use wasm_bindgen::JsCast;
-    use web_sys::{Element, HtmlFormElement};
 
-    /// A form control inside the page has the focus: a refresh now would undo the user's input.
-    fn busy() -> bool {
+    /// A field of the page has the focus.
+    fn typing() -> bool {
         document().active_element().is_some_and(|e| {
             matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
-                && e.closest(".server-page").ok().flatten().is_some()
+                && e.closest("main").ok().flatten().is_some()
         })
     }
 
-    /// Once a second: reload after the page's refresh interval, and (every fifth second) when
-    /// the hub's version has moved on from the one the page was rendered at.
-    pub fn keep_fresh(data: Resource<Result<PageHtml, AppError>>, tick: RwSignal<u32>) {
+    pub fn run(tick: RwSignal<u32>, liveness: impl Fn() -> Liveness + Send + Sync + 'static) {
         let seconds = StoredValue::new(0u32);
+        let liveness = StoredValue::new(liveness);
         let reload = move || {
             seconds.set_value(0);
             tick.update(|t| *t += 1);
         };
         Effect::new(move |_| {
             let step = move || {
-                let Some(Ok(p)) = data.get_untracked() else {
-                    return;
-                };
                 let n = seconds.get_value() + 1;
                 seconds.set_value(n);
-                if busy() {
+                if typing() {
                     return;
                 }
-                if p.refresh_secs.is_some_and(|s| n >= s) {
+                let live = untrack(|| liveness.with_value(|f| f()));
+                if live.every_secs.is_some_and(|s| n >= s) {
                     reload();
-                } else if let Some(shown) = p.version
+                } else if let Some(shown) = live.version
                     && n.is_multiple_of(5)
                 {
                     leptos::task::spawn_local(async move {
@@ -126,69 +177,5 @@ mod live {
                 on_cleanup(move || h.clear());
             }
         });
-    }
-
-    /// A GET form inside the page navigates in place, as a link would.
-    pub fn submit(ev: web_sys::SubmitEvent, navigate: &impl Fn(&str, NavigateOptions)) {
-        let Some(form) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
-        else {
-            return;
-        };
-        if !form.method().eq_ignore_ascii_case("get") {
-            return;
-        }
-        let (Ok(data), Ok(action)) = (
-            web_sys::FormData::new_with_form(&form),
-            web_sys::Url::new(&form.action()),
-        ) else {
-            return;
-        };
-        let Ok(query) = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data) else {
-            return;
-        };
-        ev.prevent_default();
-        let to = format!("{}?{}", action.pathname(), String::from(query.to_string()));
-        navigate(&to, Default::default());
-    }
-
-    /// A link in a chart (an SVG `a`, which the router leaves to the browser) navigates in
-    /// place too; HTML links are the router's already.
-    pub fn click(ev: web_sys::MouseEvent, navigate: &impl Fn(&str, NavigateOptions)) {
-        if ev.default_prevented()
-            || ev.button() != 0
-            || ev.ctrl_key()
-            || ev.meta_key()
-            || ev.shift_key()
-            || ev.alt_key()
-        {
-            return;
-        }
-        let link = ev
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .and_then(|e| e.closest("a").ok().flatten())
-            .filter(|a| a.namespace_uri().as_deref() == Some("http://www.w3.org/2000/svg"));
-        if let Some(href) = link.and_then(|a| a.get_attribute("href"))
-            && href.starts_with('/')
-            && !href.starts_with("//")
-        {
-            ev.prevent_default();
-            navigate(&href, Default::default());
-        }
-    }
-
-    /// A select in a `data-autosubmit` form applies its choice at once.
-    pub fn change(ev: web_sys::Event) {
-        let form = ev
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .filter(|e| e.tag_name() == "SELECT")
-            .and_then(|e| e.closest("form[data-autosubmit]").ok().flatten())
-            .and_then(|f| f.dyn_into::<HtmlFormElement>().ok());
-        if let Some(f) = form {
-            let _ = f.request_submit();
-        }
     }
 }

@@ -3,7 +3,8 @@
 
 use super::{Ctx, fmt_time, now};
 use crate::error::AppError;
-use crate::model::{ChangeDto, ChangePage};
+use crate::model::{ChangeDto, ChangePage, RefName};
+use crate::schema::Kind;
 pub use crate::ssr::entities::change_log::Action;
 use crate::ssr::entities::{Stored, change_log};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,6 +13,7 @@ use sea_orm::{
     QuerySelect, Select,
 };
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Clone, Debug)]
 pub struct Change {
@@ -206,7 +208,90 @@ fn dto(m: change_log::Model) -> ChangeDto {
         action: m.action.as_str().to_string(),
         before: json(m.before_data),
         after: json(m.after_data),
+        refs: Default::default(),
     }
+}
+
+/// The ids of `kind` objects a value refers to: a reference's id, or a set's ids.
+fn referenced(field: &crate::schema::Field, v: &Value) -> Option<(Kind, Vec<i64>)> {
+    use crate::schema::FieldType;
+    match (field.ty, v) {
+        (FieldType::Ref(k), Value::Number(n)) => Some((k, n.as_i64().into_iter().collect())),
+        (FieldType::RefSet { kind, .. }, Value::Array(a)) => {
+            Some((kind, a.iter().filter_map(Value::as_i64).collect()))
+        }
+        _ => None,
+    }
+}
+
+/// Name the objects `rows`' values refer to as they were when each change was made: the
+/// representation in that object's newest change entry up to the row's, else its name now;
+/// marked deleted when it no longer exists. Two queries per referenced type, whatever the
+/// number of rows.
+async fn name_references<C: ConnectionTrait>(
+    conn: &C,
+    rows: &mut [ChangeDto],
+) -> Result<(), DbErr> {
+    use change_log::Column as C;
+    let mut wanted: BTreeMap<Kind, BTreeSet<i64>> = BTreeMap::new();
+    let mut per_row: Vec<Vec<(Kind, i64)>> = Vec::with_capacity(rows.len());
+    for row in rows.iter() {
+        let mut refs = vec![];
+        if let Some(res) = Kind::parse(&row.object_type).map(|k| k.res()) {
+            for values in [&row.before, &row.after].into_iter().flatten() {
+                for (name, v) in values.as_object().into_iter().flatten() {
+                    if let Some((kind, ids)) = res.field(name).and_then(|f| referenced(f, v)) {
+                        wanted.entry(kind).or_default().extend(&ids);
+                        refs.extend(ids.into_iter().map(|id| (kind, id)));
+                    }
+                }
+            }
+        }
+        per_row.push(refs);
+    }
+    // (kind, id) → its change entries (entry id, representation), oldest first; names now.
+    let mut history: HashMap<(Kind, i64), Vec<(i64, String)>> = HashMap::new();
+    let mut now: HashMap<(Kind, i64), String> = HashMap::new();
+    for (kind, ids) in wanted {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        for chunk in ids.chunks(900) {
+            let entries: Vec<(i64, i64, String)> = change_log::Entity::find()
+                .select_only()
+                .columns([C::Id, C::ObjectId, C::ObjectRepr])
+                .filter(C::ObjectType.eq(kind.as_str()))
+                .filter(C::ObjectId.is_in(chunk.to_vec()))
+                .order_by_asc(C::Id)
+                .into_tuple()
+                .all(conn)
+                .await?;
+            for (id, object_id, repr) in entries {
+                history
+                    .entry((kind, object_id))
+                    .or_default()
+                    .push((id, repr));
+            }
+        }
+        for (id, name) in super::objects::refs::names_of(conn, kind, &ids).await? {
+            now.insert((kind, id), name);
+        }
+    }
+    for (row, refs) in rows.iter_mut().zip(per_row) {
+        for (kind, id) in refs {
+            let then = history.get(&(kind, id)).and_then(|entries| {
+                let upto = entries.partition_point(|(entry, _)| *entry <= row.id);
+                upto.checked_sub(1).map(|i| entries[i].1.clone())
+            });
+            let current = now.get(&(kind, id));
+            row.refs.insert(
+                format!("{}:{id}", kind.as_str()),
+                RefName {
+                    name: then.or_else(|| current.cloned()),
+                    deleted: current.is_none(),
+                },
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Newest first. Every signed-in user may read the change log.
@@ -226,10 +311,12 @@ pub async fn list(
         .all(conn)
         .await
         .stored::<change_log::Entity>()?;
+    let mut rows: Vec<ChangeDto> = rows.into_iter().map(dto).collect();
+    name_references(conn, &mut rows).await?;
     Ok(ChangePage {
         count: total,
         offset,
         limit,
-        rows: rows.into_iter().map(dto).collect(),
+        rows,
     })
 }

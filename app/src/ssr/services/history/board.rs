@@ -53,6 +53,23 @@ pub fn interactive(svg: &str, link: impl Fn(&str) -> Option<String>) -> String {
     out
 }
 
+/// Let a chart scale to the width of its card: charts-rs writes a fixed `width` and `height`
+/// beside the `viewBox`; without them the browser sizes the drawing from the viewBox and CSS.
+pub fn fit_width(svg: String) -> String {
+    let Some(rest) = svg.strip_prefix("<svg ") else {
+        return svg;
+    };
+    let mut rest = rest;
+    for attr in ["width=\"", "height=\""] {
+        if let Some(after) = rest.strip_prefix(attr)
+            && let Some(end) = after.find('"')
+        {
+            rest = after[end + 1..].trim_start();
+        }
+    }
+    format!("<svg {rest}")
+}
+
 fn bar_chart(categories: Vec<String>, now: (&str, Vec<f32>), then: (&str, Vec<f32>)) -> String {
     let mut c = charts_rs::BarChart::new(
         vec![(now.0, now.1).into(), (then.0, then.1).into()],
@@ -60,7 +77,7 @@ fn bar_chart(categories: Vec<String>, now: (&str, Vec<f32>), then: (&str, Vec<f3
     );
     c.width = 760.0;
     c.height = 320.0;
-    c.svg().unwrap_or_default()
+    fit_width(c.svg().unwrap_or_default())
 }
 
 /// Total devices and each source's, over time: `points` are (label, devices per source).
@@ -85,7 +102,7 @@ fn line_chart(title: &str, points: &[(String, BTreeMap<Source, i64>)]) -> String
     c.width = 760.0;
     c.height = 300.0;
     c.title.text = title.to_string();
-    c.svg().unwrap_or_default()
+    fit_width(c.svg().unwrap_or_default())
 }
 
 fn devices_link(date: Option<NaiveDate>, key: &str, value: &str) -> String {
@@ -253,6 +270,18 @@ pub async fn version(ctx: &Ctx) -> Result<String, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charts_scale_to_their_card() {
+        let svg = bar_chart(vec!["A".into()], ("Now", vec![1.0]), ("Then", vec![2.0]));
+        let head = &svg[..svg.find('>').unwrap()];
+        assert!(head.starts_with("<svg viewBox=\"0 0 760 320\""), "{head}");
+        assert!(
+            !head.contains("width=") && !head.contains("height="),
+            "{head}"
+        );
+        assert_eq!(fit_width("<g/>".into()), "<g/>");
+    }
 
     #[test]
     fn bars_become_links_with_values() {
