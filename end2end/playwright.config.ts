@@ -3,12 +3,16 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-// Every spec runs twice: with JavaScript (hydrated, client-side navigation) and without (plain
-// HTML forms and links). Each run has its own Census release binary on its own empty SQLite
-// database; the setup spec creates the first admin there before the other specs run.
+// Every spec runs four times: with JavaScript (hydrated, client-side navigation) and without
+// (plain HTML forms and links), each on a laptop's screen and on a phone's. Each run has its own
+// Census release binary on its own empty SQLite database; the setup spec creates the first admin
+// there before the other specs run.
 const bin = process.env.CENSUS_BIN ?? resolve(__dirname, "../target/release/census");
 const site = process.env.CENSUS_SITE_ROOT ?? resolve(__dirname, "../target/site");
-const ports = { js: 3201, nojs: 3202 };
+const ports = { js: 3201, nojs: 3202, "js-phone": 3203, "nojs-phone": 3204 };
+type Mode = keyof typeof ports;
+/** A phone's screen (the iPhone 12 to 15's, in CSS pixels). */
+const phoneViewport = { width: 390, height: 844 };
 // Mock NinjaOne and ThreatLocker APIs (served by the same binary) for the collection specs.
 const mocks = { ninja: 3291, threatlocker: 3292 };
 
@@ -59,11 +63,12 @@ const launchOptions = {
   ],
 };
 
-function mode(name: "js" | "nojs") {
+function mode(name: Mode) {
   const use = {
     baseURL: `http://127.0.0.1:${ports[name]}`,
-    javaScriptEnabled: name === "js",
+    javaScriptEnabled: !name.startsWith("nojs"),
     launchOptions,
+    ...(name.endsWith("phone") ? { viewport: phoneViewport } : {}),
   };
   return [
     { name: `setup-${name}`, testMatch: /setup\.spec\.ts/, use },
@@ -80,6 +85,6 @@ export default defineConfig({
   retries: 0,
   reporter: [["list"]],
   use: { trace: "retain-on-failure", actionTimeout: 10_000 },
-  projects: [...mode("js"), ...mode("nojs")],
-  webServer: [mockSources, server(ports.js), server(ports.nojs)],
+  projects: [...mode("js"), ...mode("nojs"), ...mode("js-phone"), ...mode("nojs-phone")],
+  webServer: [mockSources, ...Object.values(ports).map(server)],
 });

@@ -3,7 +3,7 @@
 // the navigation scrolls and collapses; the change log names what a change refers to; on a
 // phone the search is an icon that opens a full-width field.
 import { expect, Page, test } from "./fixtures";
-import { createViaForm, goto, jsOn, login, ready, uniq } from "./helpers";
+import { createViaForm, goto, jsOn, login, navLink, ready, uniq } from "./helpers";
 
 /** The lazily loaded pages, with the heading each shows. */
 const AREAS: [string, string | RegExp][] = [
@@ -15,6 +15,12 @@ const AREAS: [string, string | RegExp][] = [
   ["/settings", "Settings"],
   ["/tokens", "API tokens"],
   ["/users", "Users"],
+  ["/account", "Your account"],
+  ["/overview", "Overview"],
+  ["/search", "Search"],
+  ["/changes", "Change log"],
+  ["/tenants/new", "Add tenant"],
+  ["/tenants/bulk?op=edit&all=1", /^(Edit \d+ tenants?|Nothing selected)$/],
 ];
 
 /** Collects the full page loads (document requests) of a page from now on. */
@@ -49,7 +55,7 @@ test("each area's page loads directly as the first page, and works", async ({ pa
     if (jsOn(test.info())) {
       // Hydrated on top of the lazily loaded chunk: a link now navigates in place.
       await page.evaluate((p) => ((window as any).__marker = p), path);
-      await page.locator("nav.sidebar").getByRole("link", { name: "Overview" }).click();
+      await (await navLink(page, "Overview")).click();
       await expect(page.locator("main h1")).toHaveText("Overview");
       expect(await page.evaluate(() => (window as any).__marker), `${path} hydrated`).toBe(path);
     }
@@ -64,7 +70,6 @@ test("with JavaScript each area's page opens through client navigation", async (
   const documents = watchDocuments(page);
   const errors = watchErrors(page);
   await page.evaluate(() => ((window as any).__marker = 1));
-  const nav = page.locator("nav.sidebar");
   for (const [name, heading] of [
     ["Dashboard", "Dashboard"],
     ["Devices seen", "Devices seen"],
@@ -75,7 +80,7 @@ test("with JavaScript each area's page opens through client navigation", async (
     ["API tokens", "API tokens"],
     ["Users", "Users"],
   ]) {
-    await nav.getByRole("link", { name, exact: true }).click();
+    await (await navLink(page, name)).click();
     await expect(page.locator("main h1"), name).toHaveText(heading);
   }
   expect(await page.evaluate(() => (window as any).__marker)).toBe(1);
@@ -89,7 +94,7 @@ test("with JavaScript a page whose code cannot be loaded says so instead of goin
   await goto(page, "/overview");
   // From now on every code chunk fails to load (the main module is already running).
   await page.route(/\/pkg\/.*\.wasm(\?.*)?$/, (route) => route.abort("failed"));
-  await page.locator("nav.sidebar").getByRole("link", { name: "Settings", exact: true }).click();
+  await (await navLink(page, "Settings")).click();
   const failure = page.locator("#app-failure");
   await expect(failure).toBeVisible();
   await expect(failure).toContainText("Reload the page");

@@ -20,6 +20,28 @@ export async function ready(page: Page) {
   }
 }
 
+/**
+ * A link of the main navigation, ready to click: on a phone the menu is opened first (the
+ * navigation hides behind the menu button there).
+ */
+export async function navLink(page: Page, name: string) {
+  const button = page.locator("header.topbar label.nav-button");
+  if (await button.isVisible()) {
+    if (!(await page.locator("#nav-toggle").isChecked())) await button.click();
+    await expect(page.locator("nav.sidebar")).toHaveCSS("transform", "none");
+  }
+  return page.locator("nav.sidebar").getByRole("link", { name, exact: true });
+}
+
+/** The global search box, ready to type in: on a phone its icon opens it first. */
+export async function searchBox(page: Page) {
+  const box = page.locator("header.topbar form.search input[name=q]");
+  const icon = page.locator("header.topbar label.search-button");
+  if ((await icon.isVisible()) && !(await box.isVisible())) await icon.click();
+  await expect(box).toBeVisible();
+  return box;
+}
+
 export async function goto(page: Page, path: string) {
   await page.goto(path);
   await ready(page);

@@ -1,5 +1,5 @@
 import { expect, Page, test } from "./fixtures";
-import { createViaForm, fillForm, goto, idFromUrl, login, ready, rowNames, uniq } from "./helpers";
+import { createViaForm, fillForm, goto, idFromUrl, login, ready, rowNames, searchBox, uniq } from "./helpers";
 
 /** A random MAC address in Cisco's dotted form (`0011.2233.44ab`) and its normal form. */
 function randomMac(): { dotted: string; colons: string } {
@@ -139,8 +139,8 @@ test("an editor builds region → site → location → rack → device and find
   });
 
   await test.step("the global search finds it by serial and by MAC in another notation", async () => {
-    const box = page.locator("header.topbar form.search input[name=q]");
     for (const term of [serial, mac.colons.replaceAll(":", "-").toUpperCase()]) {
+      const box = await searchBox(page);
       await box.fill(term);
       await box.press("Enter");
       await expect(page).toHaveURL(new RegExp(`/search\\?q=${encodeURIComponent(term)}$`));

@@ -42,8 +42,9 @@ test("a viewer sees lists and details but no controls to change them", async ({ 
   await expect(page.locator("section.card", { hasText: "History" }).locator("table.changes")).toBeVisible();
 
   // Administration is not offered.
-  await expect(page.locator("nav.sidebar").getByRole("link", { name: "Users" })).toHaveCount(0);
-  await expect(page.locator("nav.sidebar").getByRole("link", { name: "Change log" })).toHaveCount(1);
+  // (Counted in the document: on a phone the navigation is closed behind its button.)
+  await expect(page.locator('nav.sidebar a[href="/users"]')).toHaveCount(0);
+  await expect(page.locator('nav.sidebar a[href="/changes"]')).toHaveCount(1);
 });
 
 test("a viewer gets 403 and a permission message on the pages that change things", async ({ page }) => {

@@ -28,18 +28,23 @@ pub fn Layout() -> impl IntoView {
             String::new()
         }
     };
-    // On a phone, the menu closes once a page is chosen.
-    Effect::new(move |_| {
-        location.pathname.track();
+    // On a phone, the menu closes once another page is chosen (not when the first page
+    // finishes hydrating, which may come after the user opened the menu).
+    Effect::new(move |shown: Option<String>| {
+        let path = location.pathname.get();
         #[cfg(feature = "hydrate")]
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("nav-toggle"))
+        if shown.is_some_and(|p| p != path)
+            && let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("nav-toggle"))
         {
             use wasm_bindgen::JsCast;
             el.unchecked_into::<web_sys::HtmlInputElement>()
                 .set_checked(false);
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = shown;
+        path
     });
     view! {
         <input type="checkbox" id="nav-toggle" class="nav-toggle" aria-label="Show navigation" />

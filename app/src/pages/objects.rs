@@ -358,7 +358,7 @@ fn FilterBar(
                 })
                 .collect_view()}
             {limit.map(|l| view! { <input type="hidden" name="limit" value=l /> })}
-            {ordering.map(|o| view! { <input type="hidden" name="ordering" value=o /> })}
+            <SortChoice res ordering=ordering.unwrap_or_default() />
             <div class="filter-actions">
                 <button type="submit" class="btn btn-primary">
                     "Apply"
@@ -637,6 +637,47 @@ fn submitted_text(
         return None;
     }
     keyed_text(f, |k| submitted.get(k).cloned())
+}
+
+/// The list's order as a choice. On a phone, where the column headers are not shown, this is how
+/// a list is sorted; on a wider screen it is hidden (the headers sort) and only carries the
+/// current order through the filter form. An order given in the address that is not one of the
+/// choices (`name,-status`) is kept as a choice of its own.
+#[component]
+fn SortChoice(res: &'static Res, ordering: String) -> impl IntoView {
+    let mut choices: Vec<(String, String)> = std::iter::once(res.title_field())
+        .chain(
+            res.fields
+                .iter()
+                .filter(|f| f.column && f.name != res.title && sortable(f)),
+        )
+        .flat_map(|f| {
+            let key = f.base_name();
+            [
+                (key.to_string(), format!("{} ↑", f.label)),
+                (format!("-{key}"), format!("{} ↓", f.label)),
+            ]
+        })
+        .collect();
+    choices.insert(0, (String::new(), "Default order".into()));
+    if !choices.iter().any(|(v, _)| *v == ordering) {
+        choices.push((ordering.clone(), ordering.clone()));
+    }
+    let options = choices
+        .into_iter()
+        .map(|(v, l)| {
+            let selected = v == ordering;
+            view! { <option value=v selected=selected>{l}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="field sort-choice">
+            <label for="filter-ordering">"Sort by"</label>
+            <select id="filter-ordering" name="ordering" prop:value=ordering>
+                {options}
+            </select>
+        </div>
+    }
 }
 
 /// Whether a list can be ordered by a field.
