@@ -17,17 +17,10 @@ pub fn me_resource() -> Resource<Result<Option<Me>, AppError>> {
     expect_context::<MeResource>().0
 }
 
-/// The `:id` of the current address; 0 when it is missing or not a number (no object has id 0,
-/// so the page then answers 404).
-pub fn id_from_path() -> Memo<i64> {
+/// The `:id` of the current address, if it is a number.
+pub fn id_param() -> Memo<Option<i64>> {
     let params = leptos_router::hooks::use_params_map();
-    Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    })
+    Memo::new(move |_| params.read().get("id").and_then(|s| s.parse().ok()))
 }
 
 /// Set the HTTP status of the page being rendered on the server (no-op in the browser).

@@ -171,6 +171,18 @@ fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
+/// A page as a browser asks for it, signed in with `token`.
+async fn page(app: &Router, uri: &str, token: &str) -> Reply {
+    send(
+        app,
+        Method::GET,
+        uri,
+        &[("authorization", &bearer(token)), ("accept", "text/html")],
+        Body::empty(),
+    )
+    .await
+}
+
 impl T {
     async fn get(&self, uri: &str, token: &str) -> Reply {
         send(
@@ -324,17 +336,7 @@ async fn panics_and_time_limits(db: &TestDb) {
         "the panic message is not shown"
     );
     // On a page: a page, with the reference.
-    let r = send(
-        &t.app,
-        Method::GET,
-        "/test-panic-page",
-        &[
-            ("authorization", &bearer(&t.viewer)),
-            ("accept", "text/html"),
-        ],
-        Body::empty(),
-    )
-    .await;
+    let r = page(&t.app, "/test-panic-page", &t.viewer).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(r.header("content-type").starts_with("text/html"));
     assert!(r.text.contains(r.header("x-request-id")));
@@ -655,17 +657,7 @@ async fn text_with_control_characters_is_refused(db: &TestDb) {
             r.text
         );
     }
-    let r = send(
-        &t.app,
-        Method::GET,
-        "/devices?q=a%00b",
-        &[
-            ("authorization", &bearer(&t.viewer)),
-            ("accept", "text/html"),
-        ],
-        Body::empty(),
-    )
-    .await;
+    let r = page(&t.app, "/devices?q=a%00b", &t.viewer).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // Server function arguments (sign-in names are looked up in the database).
     let r = send(
@@ -984,17 +976,7 @@ async fn cross_site_writes_are_refused(db: &TestDb) {
 /// carries), JSON, errors, static files.
 async fn security_headers_on_every_response(db: &TestDb) {
     let t = setup(db).await;
-    let page = send(
-        &t.app,
-        Method::GET,
-        "/tenants",
-        &[
-            ("authorization", &bearer(&t.viewer)),
-            ("accept", "text/html"),
-        ],
-        Body::empty(),
-    )
-    .await;
+    let page = page(&t.app, "/tenants", &t.viewer).await;
     let login = send(
         &t.app,
         Method::GET,
@@ -1084,17 +1066,7 @@ async fn credentials_in_urls_are_masked(db: &TestDb) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(!r.text.contains("hunter2pass"), "{}", r.text);
     assert!(r.text.contains("apiuser:***@127.0.0.1:9"), "{}", r.text);
-    let page = send(
-        &t.app,
-        Method::GET,
-        "/sources",
-        &[
-            ("authorization", &bearer(&t.viewer)),
-            ("accept", "text/html"),
-        ],
-        Body::empty(),
-    )
-    .await;
+    let page = page(&t.app, "/sources", &t.viewer).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.text.contains("hunter2pass"));
     let cfg = jobs_with_credentials_in_url();

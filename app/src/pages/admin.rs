@@ -121,8 +121,9 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 pub fn UserEditPage() -> impl IntoView {
-    let id = id_from_path();
-    let data = Resource::new(move || id.get(), get_user);
+    let id = id_param();
+    // No user has id 0: an id that is not a number answers 404.
+    let data = Resource::new(move || id.get().unwrap_or(0), get_user);
     let update = ServerAction::<UpdateUser>::new();
     let delete = ServerAction::<DeleteUser>::new();
     let ustate = action_errors(update);

@@ -29,11 +29,6 @@ fn kind_param() -> Memo<Option<Kind>> {
     Memo::new(move |_| params.read().get("kind").and_then(|s| Kind::from_slug(&s)))
 }
 
-fn id_param() -> Memo<Option<i64>> {
-    let params = use_params_map();
-    Memo::new(move |_| params.read().get("id").and_then(|s| s.parse().ok()))
-}
-
 /// A page's data for a known object type and id; unknown types and ids are "not found".
 fn not_found<T>(what: &str) -> Result<T, AppError> {
     Err(AppError::NotFound(format!("There is no such {what}.")))

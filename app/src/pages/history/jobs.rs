@@ -135,13 +135,14 @@ fn jobs_body(
 
 #[component]
 pub fn JobPage() -> impl IntoView {
-    let id = id_from_path();
+    let id = id_param();
     let cancel = ServerAction::<CancelJob>::new();
     let cancelled = action_errors(cancel);
     let active = RwSignal::new(false);
     let tick = live_refresh(move || refresh_while(active.get()));
     let data = Resource::new(
-        move || (id.get(), tick.get(), cancel.version().get()),
+        // No run has id 0: an id that is not a number answers 404.
+        move || (id.get().unwrap_or(0), tick.get(), cancel.version().get()),
         |(id, _, _)| fetch_job(id),
     );
     let me = me_resource();

@@ -252,6 +252,8 @@ async fn name_references<C: ConnectionTrait>(
     // (kind, id) → its change entries (entry id, representation), oldest first; names now.
     let mut history: HashMap<(Kind, i64), Vec<(i64, String)>> = HashMap::new();
     let mut now: HashMap<(Kind, i64), String> = HashMap::new();
+    // Entries after the newest row cannot name anything in it.
+    let newest = rows.iter().map(|r| r.id).max().unwrap_or(0);
     for (kind, ids) in wanted {
         let ids: Vec<i64> = ids.into_iter().collect();
         for chunk in ids.chunks(900) {
@@ -260,6 +262,7 @@ async fn name_references<C: ConnectionTrait>(
                 .columns([C::Id, C::ObjectId, C::ObjectRepr])
                 .filter(C::ObjectType.eq(kind.as_str()))
                 .filter(C::ObjectId.is_in(chunk.to_vec()))
+                .filter(C::Id.lte(newest))
                 .order_by_asc(C::Id)
                 .into_tuple()
                 .all(conn)
