@@ -139,6 +139,19 @@ async fn metrics_handler(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// The page routes (`AxumRouteListing`s of [`app::App`]), generated once per process.
+///
+/// Generating them renders the app with Leptos's resource loading switched off, and that switch
+/// is one flag for the whole process (`IS_SUPPRESSING_RESOURCE_LOAD` in leptos_server 0.8), so a
+/// page rendering on another thread meanwhile would wait forever for its data (a 503 when its
+/// time limit ends). Building a second router (a second instance in one process, or tests
+/// running side by side) reuses the list instead of generating it again.
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 /// The complete application router.
 pub fn router(state: AppState) -> Router {
     router_with(state, Router::new())
@@ -147,7 +160,7 @@ pub fn router(state: AppState) -> Router {
 /// The application router with `extra` routes behind the same middleware (tests use it to
 /// check what the stack does with a handler that panics or overruns its time limit).
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = page_routes();
     let db = state.db.clone();
     let control = state.control();
     let leptos = state.leptos.clone();

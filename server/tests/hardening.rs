@@ -1198,3 +1198,55 @@ async fn refusals_before_the_application_are_json(db: &TestDb) {
 }
 
 app::db_tests!(refusals_before_the_application_are_json);
+
+/// Building a router while pages render on other threads stalls none of them. Listing the
+/// router's pages renders the app with Leptos's resource loading switched off for the whole
+/// process; a page rendering meanwhile waited for its data until its time limit (503). Census
+/// lists its pages once per process.
+#[test]
+fn building_a_router_stalls_no_page() {
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let done = Arc::new(AtomicBool::new(false));
+    let builders: Vec<_> = (0..2)
+        .map(|_| {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                runtime().block_on(async {
+                    let t = app::ssr::testing::open("sqlite").await.unwrap();
+                    while !done.load(Ordering::Relaxed) {
+                        let _ = server::router(server::AppState::new(t.db.clone(), config()));
+                        tokio::task::yield_now().await;
+                    }
+                })
+            })
+        })
+        .collect();
+    let renderers: Vec<_> = (0..2)
+        .map(|_| {
+            std::thread::spawn(move || {
+                runtime().block_on(async {
+                    let t = app::ssr::testing::open("sqlite").await.unwrap();
+                    let tokens = app::ssr::testing::users_with_tokens(&t.db).await;
+                    let app = server::router(server::AppState::new(t.db.clone(), config()));
+                    for _ in 0..40 {
+                        let p = page(&app, "/devices", &tokens[2]).await;
+                        assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+                    }
+                })
+            })
+        })
+        .collect();
+    let results: Vec<_> = renderers.into_iter().map(|h| h.join()).collect();
+    done.store(true, Ordering::Relaxed);
+    for b in builders {
+        b.join().unwrap();
+    }
+    for r in results {
+        r.unwrap();
+    }
+}
