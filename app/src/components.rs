@@ -23,6 +23,39 @@ pub fn id_param() -> Memo<Option<i64>> {
     Memo::new(move |_| params.read().get("id").and_then(|s| s.parse().ok()))
 }
 
+/// `value` (drawn from the address: its query, some of its parameters), followed while the
+/// address is still this page's (`here(path)`), kept as it was once the user has moved on. A
+/// page stays on screen while the next page's code loads (lazy routes) and would otherwise fetch
+/// its data again with the next page's address (`/devices` refetching its list with the bulk
+/// editor's `?op=…&all=1`: a 400, and an error flashing before the next page shows). Pages key
+/// their resources on this, not on the raw query.
+pub fn while_here<T>(
+    here: impl Fn(&str) -> bool + Send + Sync + 'static,
+    value: impl Fn() -> T + Send + Sync + 'static,
+) -> Memo<T>
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    let location = leptos_router::hooks::use_location();
+    Memo::new(move |prev: Option<&T>| match prev {
+        Some(p)
+            if !location
+                .pathname
+                .with(|path| here(path.trim_end_matches('/'))) =>
+        {
+            p.clone()
+        }
+        _ => value(),
+    })
+}
+
+/// For [`while_here`] on a page with one address: whether a path is `path`. (Named, not taken
+/// from the address when the page appears: a page reached by client navigation may be built
+/// before the address changes.)
+pub fn at(path: &'static str) -> impl Fn(&str) -> bool + Send + Sync + Clone + 'static {
+    move |p: &str| p == path
+}
+
 /// Set the HTTP status of the page being rendered on the server (no-op in the browser).
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
@@ -770,6 +803,7 @@ pub fn ChangeTable(rows: Vec<ChangeDto>, #[prop(optional)] show_object: bool) ->
                                             }
                                         })}
                                     <td data-label="Changes">
+                                        {diff.is_empty().then(|| view! { <span class="muted">"(no field values)"</span> })}
                                         <ul class="diff">
                                             {diff
                                                 .into_iter()

@@ -139,29 +139,65 @@ pub struct RefName {
 /// A piece of a change's value as shown: text, and the page it links to.
 pub type Shown = (String, Option<String>);
 
+/// References of change-log object types outside the inventory schema: (object type, field,
+/// the kind it refers to). The history hub's site mappings name a site by `site_id`.
+pub const EXTRA_REFS: &[(&str, &str, crate::schema::Kind)] =
+    &[("site_mapping", "site_id", crate::schema::Kind::Site)];
+
+/// What field `name` of a change-log `object_type` refers to: the kind, and whether the value is
+/// a set of ids. Inventory types answer from their schema, others from [`EXTRA_REFS`].
+#[cfg(feature = "ssr")]
+pub fn reference_of(object_type: &str, name: &str) -> Option<(crate::schema::Kind, bool)> {
+    use crate::schema::{FieldType, Kind};
+    match Kind::parse(object_type).and_then(|k| k.res().field(name)) {
+        Some(f) => match f.ty {
+            FieldType::Ref(k) => Some((k, false)),
+            FieldType::RefSet { kind, .. } => Some((kind, true)),
+            _ => None,
+        },
+        None => EXTRA_REFS
+            .iter()
+            .find(|(t, n, _)| *t == object_type && *n == name)
+            .map(|(_, _, k)| (*k, false)),
+    }
+}
+
 impl ChangeDto {
-    /// The label of the changed object's field `name` (the name itself if unknown).
+    /// The label of the changed object's field `name`: the schema's label, else the name in
+    /// words (`daily_retention_days` → "Daily retention days", `site_id` → "Site").
     pub fn field_label(&self, name: &str) -> String {
         crate::schema::Kind::parse(&self.object_type)
             .and_then(|k| k.res().field(name))
             .map(|f| f.label.to_string())
-            .unwrap_or_else(|| name.to_string())
+            .unwrap_or_else(|| {
+                let words = name.strip_suffix("_id").unwrap_or(name).replace('_', " ");
+                crate::schema::capitalize(&words)
+            })
     }
 
     /// How `value` of field `name` shows: a reference (or each of a set of them) as the name
-    /// its object had then, linked while it exists, `deleted site #2` once it is gone; any
-    /// other value as it is.
+    /// its object had then, linked while it exists, `deleted site #2` once it is gone, an
+    /// empty set as "(none)"; any other value as it is.
     pub fn shown(&self, name: &str, value: &str) -> Vec<Shown> {
         use crate::schema::{FieldType, Kind};
         let field = Kind::parse(&self.object_type).and_then(|k| k.res().field(name));
-        let ids: Option<(Kind, Vec<i64>)> = field.and_then(|f| match f.ty {
-            FieldType::Ref(k) => value.parse().ok().map(|id| (k, vec![id])),
-            FieldType::RefSet { kind, .. } => serde_json::from_str(value).ok().map(|v| (kind, v)),
+        let ids: Option<(Kind, Vec<i64>)> = match field.map(|f| f.ty) {
+            Some(FieldType::Ref(k)) => value.parse().ok().map(|id| (k, vec![id])),
+            Some(FieldType::RefSet { kind, .. }) => {
+                serde_json::from_str(value).ok().map(|v| (kind, v))
+            }
+            None => EXTRA_REFS
+                .iter()
+                .find(|(t, n, _)| *t == self.object_type && *n == name)
+                .and_then(|(_, _, k)| value.parse().ok().map(|id| (*k, vec![id]))),
             _ => None,
-        });
+        };
         let Some((kind, ids)) = ids else {
             return vec![(value.to_string(), None)];
         };
+        if ids.is_empty() {
+            return vec![("(none)".to_string(), None)];
+        }
         let res = kind.res();
         ids.into_iter()
             .map(|id| {
@@ -196,11 +232,22 @@ impl ChangeDto {
         keys.into_iter()
             .filter(|k| !matches!(k.as_str(), "id" | "created_at" | "updated_at"))
             .filter_map(|k| {
-                let b = before.get(k).cloned().unwrap_or(Value::Null);
-                let a = after.get(k).cloned().unwrap_or(Value::Null);
+                let b = blank_as_null(before.get(k));
+                let a = blank_as_null(after.get(k));
                 (a != b).then(|| (k.clone(), show(&b), show(&a)))
             })
             .collect()
+    }
+}
+
+/// A missing value, an empty text and an empty set all read as nothing: a change between them
+/// is no change.
+fn blank_as_null(v: Option<&Value>) -> Value {
+    match v {
+        None => Value::Null,
+        Some(Value::String(s)) if s.is_empty() => Value::Null,
+        Some(Value::Array(a)) if a.is_empty() => Value::Null,
+        Some(v) => v.clone(),
     }
 }
 

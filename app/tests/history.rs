@@ -275,6 +275,32 @@ async fn mapping_a_name_reattributes_history_and_month_ends(t: &TestDb) {
             .is_err()
     );
     assert!(count(&c, "SELECT COUNT(*) FROM change_log WHERE object_type = 'site_mapping' AND action = 'update'").await >= 3);
+    // The change log names the site a mapping pointed at, under the label "Site".
+    let log = app::ssr::services::changelog::list(
+        &c,
+        &app::ssr::services::changelog::ChangeFilter {
+            object_type: Some("site_mapping".into()),
+            object_id: Some(loc.id),
+            ..Default::default()
+        },
+        10,
+        0,
+    )
+    .await
+    .unwrap();
+    let mapped = log
+        .rows
+        .iter()
+        .find(|r| r.after.as_ref().and_then(|a| a["site_id"].as_i64()) == Some(spare_site))
+        .expect("the mapping to the warehouse is in the change log");
+    assert_eq!(mapped.field_label("site_id"), "Site");
+    assert_eq!(
+        mapped.shown("site_id", &spare_site.to_string()),
+        vec![(
+            "Warehouse".to_string(),
+            Some(format!("/sites/{spare_site}"))
+        )]
+    );
     // A mapped site cannot be deleted while a mapping points at it.
     let e = objects::delete(&c, Kind::Site.res(), contoso)
         .await
@@ -437,6 +463,26 @@ async fn fourteen_months_of_history_retention_and_idempotent_rollups(t: &TestDb)
             .unwrap_err()
             .field_errors()
             .contains_key("daily_retention_days")
+    );
+    // Every fault of a form at once: one value that is not a number, one out of range.
+    let e = settings::patch(
+        &c,
+        json!({"daily_retention_days": "soon", "month_end_retention_months": "9999", "raw_retention_days": "3"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    )
+    .await
+    .unwrap_err();
+    let fields = e.field_errors();
+    assert_eq!(
+        fields.keys().collect::<Vec<_>>(),
+        ["daily_retention_days", "month_end_retention_months"],
+        "{fields:?}"
+    );
+    assert_eq!(
+        fields["month_end_retention_months"],
+        ["Enter a number of months from 1 to 240."]
     );
 }
 

@@ -847,6 +847,21 @@ async fn change_rows_name_their_references(t: &TestDb) {
         first.shown("site_id", "999999"),
         vec![("#999999".to_string(), Some("/sites/999999".to_string()))]
     );
+    // An empty set of references reads "(none)", and a change between nothing and an empty
+    // set or text is no change.
+    assert_eq!(
+        first.shown("tag_ids", "[]"),
+        vec![("(none)".to_string(), None)]
+    );
+    let created = log.rows.iter().find(|r| r.action == "create").unwrap();
+    assert!(
+        created
+            .diff()
+            .iter()
+            .all(|(k, _, _)| k != "tag_ids" && k != "description"),
+        "{:?}",
+        created.diff()
+    );
 }
 
 app::db_tests!(

@@ -186,10 +186,17 @@ test("bulk edit of all rows matching a filter", async ({ page, request }) => {
   await ready(page);
   await expect.poll(() => rowNames(page)).toEqual([`${p}-in-1`, `${p}-in-2`]);
   await expect(page.locator(".bulk-all")).toContainText("All 2 sites matching the filter");
+  // The list stays on screen while the bulk editor's code loads; it must not fetch itself
+  // again with the editor's address (a refused request, an error flashing).
+  const refused: string[] = [];
+  page.on("response", (r) => {
+    if (r.url().includes("/api/") && r.status() >= 400) refused.push(`${r.status()} ${r.url()}`);
+  });
   await page.locator(".bulk-all").getByRole("link", { name: "edit" }).click();
   await expect(page).toHaveURL(/\/sites\/bulk\?op=edit&all=1&/);
   await ready(page);
   await expect(page.locator("h1")).toHaveText("Edit 2 sites");
+  expect(refused).toEqual([]);
   await page.locator("#f-status").selectOption("decommissioning");
   await page.getByRole("button", { name: "Apply to 2 sites" }).click();
   await expect(page).toHaveURL(/\/sites(\?.*)?$/);

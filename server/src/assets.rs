@@ -9,6 +9,83 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The file in which cargo-leptos (`hash-files = true`) records the content hashes it put in
+/// the bundle's file names: lines `js: <hash>`, `wasm: <hash>`, `css: <hash>`, and with
+/// `--split` `manifest: <hash>` and `split: <hash>` (22-character URL-safe base64 MD5s).
+/// cargo-leptos writes it beside the server binary; `census assets` copies it into the site
+/// root so that the site folder is complete on its own.
+pub const HASH_FILE: &str = "hash.txt";
+
+/// The hash file the running server uses: `<site root>/hash.txt`, else `hash.txt` beside the
+/// executable; `None` when there is neither (a bundle built without hashed names, or no bundle,
+/// as in tests).
+pub fn hash_file(site_root: &Path) -> Option<PathBuf> {
+    let in_site = site_root.join(HASH_FILE);
+    if in_site.is_file() {
+        return Some(absolute(&in_site));
+    }
+    let beside = std::env::current_exe().ok()?.parent()?.join(HASH_FILE);
+    beside.is_file().then_some(beside)
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Copy the hash file cargo-leptos wrote beside this executable into `site_root` (so that the
+/// site folder, shipped without the build tree, names its own files). Returns whether there
+/// was one. Errors: the copy failed.
+pub fn adopt_hash_file(site_root: &Path) -> std::io::Result<bool> {
+    let Some(beside) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(|d| d.join(HASH_FILE)))
+        .filter(|p| p.is_file())
+    else {
+        return Ok(false);
+    };
+    std::fs::copy(beside, site_root.join(HASH_FILE))?;
+    Ok(true)
+}
+
+/// The hash recorded for `kind` (`js`, `wasm`, `css`, …) in a hash file's text.
+pub fn hash_of<'a>(hashes: &'a str, kind: &str) -> Option<&'a str> {
+    hashes.lines().find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        (k.trim() == kind)
+            .then(|| v.trim())
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// The stylesheet's address for output name `output` in `pkg_dir`: `/pkg/census.<hash>.css`
+/// with a hash file, `/pkg/census.css` without.
+pub fn stylesheet_href(hash_file: Option<&Path>, output: &str, pkg_dir: &str) -> String {
+    let hashes = hash_file
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    match hash_of(&hashes, "css") {
+        Some(h) => format!("/{pkg_dir}/{output}.{h}.css"),
+        None => format!("/{pkg_dir}/{output}.css"),
+    }
+}
+
+static STYLESHEET: OnceLock<String> = OnceLock::new();
+
+/// Record the stylesheet's address for pages made outside the app (the error pages of
+/// [`crate::protect`]); the first call in a process wins (one site per process).
+pub fn set_stylesheet(href: String) {
+    let _ = STYLESHEET.set(href);
+}
+
+/// The stylesheet's address recorded by [`set_stylesheet`] (`/pkg/census.css` before any).
+pub fn stylesheet() -> &'static str {
+    STYLESHEET
+        .get()
+        .map(String::as_str)
+        .unwrap_or("/pkg/census.css")
+}
 
 /// One file of the bundle and its sizes in bytes.
 #[derive(Clone, Debug, PartialEq)]
@@ -227,6 +304,25 @@ pub fn report(sizes: &[AssetSize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_cargo_leptos_hash_files() {
+        let text = "js: Aaaaaaaaaaaaaaaaaaaaaa\nwasm: Bbbbbbbbbbbbbbbbbbbbbb\ncss: Cccccccccccccccccccccc\nsplit: Dddddddddddddddddddddd\n";
+        assert_eq!(hash_of(text, "css"), Some("Cccccccccccccccccccccc"));
+        assert_eq!(hash_of(text, "split"), Some("Dddddddddddddddddddddd"));
+        assert_eq!(hash_of(text, "manifest"), None);
+        assert_eq!(hash_of("css:\n", "css"), None);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(HASH_FILE);
+        std::fs::write(&file, text).unwrap();
+        assert_eq!(
+            stylesheet_href(Some(&file), "census", "pkg"),
+            "/pkg/census.Cccccccccccccccccccccc.css"
+        );
+        assert_eq!(stylesheet_href(None, "census", "pkg"), "/pkg/census.css");
+        assert_eq!(hash_file(dir.path()), Some(file));
+        assert!(is_hashed("census.Cccccccccccccccccccccc.css"));
+    }
 
     #[test]
     fn compresses_once_and_checks_the_budget() {

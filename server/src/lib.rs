@@ -52,11 +52,24 @@ impl FromRef<AppState> for LeptosOptions {
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
+        // With a hash file the bundle's names carry content hashes: the shell's script, wasm
+        // and stylesheet links read them from it (leptos's HydrationScripts and HashedStylesheet
+        // join the path to the executable's folder, so it is absolute).
+        let hashes = assets::hash_file(&config.site_root);
         let leptos = LeptosOptions::builder()
             .output_name("census")
             .site_root(config.site_root.to_string_lossy().to_string())
             .site_pkg_dir("pkg")
+            .hash_files(hashes.is_some())
+            .hash_file(
+                hashes
+                    .as_ref()
+                    .map(|p| p.to_string_lossy().to_string())
+                    .unwrap_or_else(|| assets::HASH_FILE.to_string())
+                    .into(),
+            )
             .build();
+        assets::set_stylesheet(assets::stylesheet_href(hashes.as_deref(), "census", "pkg"));
         let runner = jobs::Runner::new(db.clone(), config.jobs.clone());
         AppState {
             db,
@@ -194,8 +207,8 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     // Top-level static files (favicon, robots.txt) beside the page routes.
     if let Ok(entries) = std::fs::read_dir(&site) {
         for e in entries.flatten() {
-            if e.file_type().is_ok_and(|t| t.is_file()) {
-                let name = e.file_name().to_string_lossy().to_string();
+            let name = e.file_name().to_string_lossy().to_string();
+            if e.file_type().is_ok_and(|t| t.is_file()) && name != assets::HASH_FILE {
                 r = r.route_service(&format!("/{name}"), ServeFile::new(e.path()));
             }
         }

@@ -411,6 +411,18 @@ async fn main() -> Result<()> {
             max_chunk,
         } => {
             let pkg = config.site_root.join("pkg");
+            if server::assets::adopt_hash_file(&config.site_root).with_context(|| {
+                format!(
+                    "copying {} into {}",
+                    server::assets::HASH_FILE,
+                    config.site_root.display()
+                )
+            })? {
+                println!(
+                    "file names hashed ({} copied into the site)",
+                    server::assets::HASH_FILE
+                );
+            }
             let sizes = server::assets::precompress(&pkg)
                 .with_context(|| format!("compressing the bundle in {}", pkg.display()))?;
             print!("{}", server::assets::report(&sizes));

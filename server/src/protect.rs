@@ -50,8 +50,9 @@ pub fn error_response(
             .unwrap_or_default();
         let page = format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Census: {code}</title>\
-             <link rel=\"stylesheet\" href=\"/pkg/census.css\"></head><body><main class=\"page\">\
+             <link rel=\"stylesheet\" href=\"{}\"></head><body><main class=\"page\">\
              <h1>{}</h1><p>{message}</p>{reference}<p><a href=\"/\">Home</a></p></main></body></html>",
+            crate::assets::stylesheet(),
             code.canonical_reason().unwrap_or("Error"),
         );
         (

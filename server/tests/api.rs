@@ -1161,7 +1161,74 @@ async fn hub_pages_render_on_the_server(db: &TestDb) {
     );
 }
 
+/// A bundle built with hashed file names (cargo-leptos `hash-files`, the hash file in the site
+/// root): pages link the hashed script, module and stylesheet; those files are sent
+/// precompressed and kept for a year; other bundle files and pages are revalidated; the hash
+/// file itself is not served.
+async fn bundle_files_are_cached_by_their_hashed_names(db: &TestDb) {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    let h = "AbCdEfGhIjKlMnOpQrStUv";
+    std::fs::write(
+        site.path().join("hash.txt"),
+        format!("js: {h}\nwasm: {h}\ncss: {h}\n"),
+    )
+    .unwrap();
+    for f in [
+        "census.{h}.js",
+        "census.{h}.wasm",
+        "census.{h}.css",
+        "plain.js",
+    ] {
+        std::fs::write(pkg.join(f.replace("{h}", h)), "x".repeat(4000)).unwrap();
+    }
+    server::assets::precompress(&pkg).unwrap();
+    let mut c = config();
+    c.site_root = site.path().to_path_buf();
+    testing::users_with_tokens(&db.db).await;
+    let app = server::router(server::AppState::new(db.db.clone(), c));
+
+    let login = page(&app, "/login", None).await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    for href in [
+        format!("/pkg/census.{h}.js"),
+        format!("/pkg/census.{h}.wasm"),
+        format!("/pkg/census.{h}.css"),
+    ] {
+        assert!(login.text.contains(&href), "{href}: {}", login.text);
+    }
+    assert_eq!(login.headers[header::CACHE_CONTROL], "no-cache");
+
+    let get = |uri: String| {
+        let app = app.clone();
+        async move {
+            let req = Request::builder()
+                .uri(uri)
+                .header(header::ACCEPT_ENCODING, "gzip, br")
+                .body(Body::empty())
+                .unwrap();
+            app.oneshot(req).await.unwrap()
+        }
+    };
+    let wasm = get(format!("/pkg/census.{h}.wasm")).await;
+    assert_eq!(wasm.status(), StatusCode::OK);
+    assert_eq!(wasm.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(
+        wasm.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let plain = get("/pkg/plain.js".into()).await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert_eq!(plain.headers()[header::CACHE_CONTROL], "no-cache");
+    let hashes = get("/hash.txt".into()).await;
+    assert_ne!(hashes.status(), StatusCode::OK);
+    let body = hashes.into_body().collect().await.unwrap().to_bytes();
+    assert!(!String::from_utf8_lossy(&body).contains(h));
+}
+
 app::db_tests!(
+    bundle_files_are_cached_by_their_hashed_names,
     authentication_and_roles,
     crud_filters_pagination_and_errors,
     pages_and_server_functions_require_sign_in,

@@ -854,6 +854,14 @@ pub struct HistorySettings {
     pub raw_retention_days: i64,
 }
 
+/// The numeric settings: field name, what it counts, and the inclusive range allowed (checked by
+/// the settings service, offered by the form as `min`/`max`).
+pub const RETENTION_LIMITS: [(&str, &str, i64, i64); 3] = [
+    ("daily_retention_days", "days", 1, 3650),
+    ("month_end_retention_months", "months", 1, 240),
+    ("raw_retention_days", "days", 0, 3650),
+];
+
 impl Default for HistorySettings {
     fn default() -> Self {
         HistorySettings {

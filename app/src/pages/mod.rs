@@ -115,7 +115,9 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
-    let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let q = while_here(at("/search"), move || {
+        query.read().get("q").unwrap_or_default()
+    });
     let data = Resource::new(move || q.get(), search);
     view! {
         <Title text="Search · Census" />
@@ -190,7 +192,8 @@ const ACTIONS: &[&str] = &["create", "update", "delete"];
 pub fn ChangesPage() -> impl IntoView {
     let location = use_location();
     let query = use_query_map();
-    let data = Resource::new(move || location.search.get(), changes);
+    let key = while_here(at("/changes"), move || location.search.get());
+    let data = Resource::new(move || key.get(), changes);
     let types: Vec<(String, String)> = RESOURCES
         .iter()
         .map(|r| (r.kind.as_str().to_string(), capitalize(r.singular)))

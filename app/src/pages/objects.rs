@@ -54,8 +54,13 @@ pub fn ObjectListPage() -> impl IntoView {
     let location = use_location();
     let query = use_query_map();
     let me = me_resource();
+    let here = move |p: &str| {
+        kind.get()
+            .is_some_and(|k| p == format!("/{}", k.res().slug))
+    };
+    let search = while_here(here, move || location.search.get());
     let data = Resource::new(
-        move || (kind.get(), location.search.get()),
+        move || (kind.get(), search.get()),
         |(k, q)| async move {
             match k {
                 Some(k) => fetch_list(k, q).await,
@@ -750,8 +755,13 @@ pub fn BulkPage() -> impl IntoView {
     let kind = kind_param();
     let location = use_location();
     let query = use_query_map();
+    let here = move |p: &str| {
+        kind.get()
+            .is_some_and(|k| p == format!("/{}/bulk", k.res().slug))
+    };
+    let search = while_here(here, move || location.search.get());
     let data = Resource::new(
-        move || (kind.get(), location.search.get()),
+        move || (kind.get(), search.get()),
         |(k, q)| async move {
             match k {
                 Some(k) => fetch_bulk(k, q).await,

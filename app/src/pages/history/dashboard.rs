@@ -57,7 +57,7 @@ fn coverage_columns() -> Vec<String> {
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
-    let key = Memo::new(move |_| {
+    let key = while_here(at("/dashboard"), move || {
         let q = query.read();
         (
             q.get("date").unwrap_or_default(),
@@ -384,7 +384,9 @@ fn query_string(params: &ParamsMap) -> String {
 #[component]
 pub fn SeenDevicesPage() -> impl IntoView {
     let query = use_query_map();
-    let key = Memo::new(move |_| query_string(&query.read()));
+    let key = while_here(at("/dashboard/devices"), move || {
+        query_string(&query.read())
+    });
     let data = Resource::new(move || key.get(), fetch_seen_devices);
     view! {
         <Title text="Devices seen · Census" />

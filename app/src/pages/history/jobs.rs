@@ -51,7 +51,9 @@ fn refresh_while(active: bool) -> Liveness {
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let query = use_query_map();
-    let offset = Memo::new(move |_| query.read().get("offset").unwrap_or_default());
+    let offset = while_here(at("/jobs"), move || {
+        query.read().get("offset").unwrap_or_default()
+    });
     let start = ServerAction::<StartJob>::new();
     let started = action_errors(start);
     let active = RwSignal::new(false);

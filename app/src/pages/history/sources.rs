@@ -288,35 +288,33 @@ fn settings_form(
     let value = move |k: &'static str, stored: String| {
         Signal::derive(move || state().2.get(k).cloned().unwrap_or_else(|| stored.clone()))
     };
-    let nums = [
-        (
-            "daily_retention_days",
-            "Keep daily snapshots (days)",
-            s.daily_retention_days,
-        ),
-        (
-            "month_end_retention_months",
-            "Keep month-end snapshots (months)",
-            s.month_end_retention_months,
-        ),
-        (
-            "raw_retention_days",
-            "Keep raw source payloads (days)",
-            s.raw_retention_days,
-        ),
-    ]
-    .into_iter()
-    .map(|(k, l, n)| {
-        let v = value(k, n.to_string());
-        view! {
-            <div class="field">
-                <label for=k>{l}</label>
-                <input id=k name=k type="number" value=v prop:value=v disabled=!admin />
-                {move || view! { <FieldErrorList errors=errors.get() name=k /> }}
-            </div>
-        }
-    })
-    .collect_view();
+    let labels = [
+        "Keep daily snapshots (days)",
+        "Keep month-end snapshots (months)",
+        "Keep raw source payloads (days)",
+    ];
+    let stored = [
+        s.daily_retention_days,
+        s.month_end_retention_months,
+        s.raw_retention_days,
+    ];
+    let nums = RETENTION_LIMITS
+        .into_iter()
+        .zip(labels)
+        .zip(stored)
+        .map(|(((k, _, min, max), l), n)| {
+            let v = value(k, n.to_string());
+            let invalid = move || errors.with(|e| e.contains_key(k)).to_string();
+            view! {
+                <div class="field">
+                    <label for=k>{l}</label>
+                    <input id=k name=k type="number" min=min max=max step="1" value=v prop:value=v
+                        disabled=!admin aria-invalid=invalid aria-describedby=format!("err-{k}") />
+                    {move || view! { <FieldErrorList errors=errors.get() name=k /> }}
+                </div>
+            }
+        })
+        .collect_view();
     let patterns = value("extra_spare_patterns", s.extra_spare_patterns.join("\n"));
     let submit = if admin {
         view! { <button type="submit" class="btn btn-primary">"Save"</button> }.into_any()
@@ -332,7 +330,9 @@ fn settings_form(
             <ActionForm action=save>
                 <div class="field">
                     <label for="extra_spare_patterns">"Extra spare patterns"</label>
-                    <textarea id="extra_spare_patterns" name="extra_spare_patterns" rows="4" disabled=!admin prop:value=patterns>
+                    <textarea id="extra_spare_patterns" name="extra_spare_patterns" rows="4" disabled=!admin prop:value=patterns
+                        aria-invalid=move || errors.with(|e| e.contains_key("extra_spare_patterns")).to_string()
+                        aria-describedby="err-extra_spare_patterns">
                         {move || patterns.get()}
                     </textarea>
                     {move || view! { <FieldErrorList errors=errors.get() name="extra_spare_patterns" /> }}

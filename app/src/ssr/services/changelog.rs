@@ -212,14 +212,12 @@ fn dto(m: change_log::Model) -> ChangeDto {
     }
 }
 
-/// The ids of `kind` objects a value refers to: a reference's id, or a set's ids.
-fn referenced(field: &crate::schema::Field, v: &Value) -> Option<(Kind, Vec<i64>)> {
-    use crate::schema::FieldType;
-    match (field.ty, v) {
-        (FieldType::Ref(k), Value::Number(n)) => Some((k, n.as_i64().into_iter().collect())),
-        (FieldType::RefSet { kind, .. }, Value::Array(a)) => {
-            Some((kind, a.iter().filter_map(Value::as_i64).collect()))
-        }
+/// The ids of objects field `name` of a change-log `object_type` refers to in value `v`: a
+/// reference's id, or a set's ids ([`crate::model::reference_of`]).
+fn referenced(object_type: &str, name: &str, v: &Value) -> Option<(Kind, Vec<i64>)> {
+    match (crate::model::reference_of(object_type, name)?, v) {
+        ((k, false), Value::Number(n)) => Some((k, n.as_i64().into_iter().collect())),
+        ((k, true), Value::Array(a)) => Some((k, a.iter().filter_map(Value::as_i64).collect())),
         _ => None,
     }
 }
@@ -237,13 +235,11 @@ async fn name_references<C: ConnectionTrait>(
     let mut per_row: Vec<Vec<(Kind, i64)>> = Vec::with_capacity(rows.len());
     for row in rows.iter() {
         let mut refs = vec![];
-        if let Some(res) = Kind::parse(&row.object_type).map(|k| k.res()) {
-            for values in [&row.before, &row.after].into_iter().flatten() {
-                for (name, v) in values.as_object().into_iter().flatten() {
-                    if let Some((kind, ids)) = res.field(name).and_then(|f| referenced(f, v)) {
-                        wanted.entry(kind).or_default().extend(&ids);
-                        refs.extend(ids.into_iter().map(|id| (kind, id)));
-                    }
+        for values in [&row.before, &row.after].into_iter().flatten() {
+            for (name, v) in values.as_object().into_iter().flatten() {
+                if let Some((kind, ids)) = referenced(&row.object_type, name, v) {
+                    wanted.entry(kind).or_default().extend(&ids);
+                    refs.extend(ids.into_iter().map(|id| (kind, id)));
                 }
             }
         }

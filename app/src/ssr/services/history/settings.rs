@@ -7,6 +7,7 @@ use crate::ssr::entities::setting;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
 pub use crate::model::history::HistorySettings;
+use crate::model::history::RETENTION_LIMITS;
 
 const KEY: &str = "history";
 
@@ -87,17 +88,20 @@ pub async fn patch(
             }
         }
     }
-    if !fields.is_empty() {
-        return Err(AppError::fields(fields));
+    // Every fault at once: what could not be read, and what was read but is out of range.
+    let mut problems = problems(&mut new);
+    problems.extend(fields);
+    if !problems.is_empty() {
+        return Err(AppError::fields(problems));
     }
     save(ctx, new).await
 }
 
-/// Check and save the settings (admin only); recorded in the change log.
-pub async fn save(ctx: &Ctx, new: HistorySettings) -> Result<HistorySettings, AppError> {
-    ctx.require_admin("change settings")?;
+/// Tidy `new` (patterns trimmed, blank ones and repeats dropped) and list what is wrong with it,
+/// by field: pattern count, length and control characters, and the numbers' ranges
+/// ([`RETENTION_LIMITS`]).
+fn problems(new: &mut HistorySettings) -> std::collections::BTreeMap<String, Vec<String>> {
     let mut fields = std::collections::BTreeMap::new();
-    let mut new = new;
     new.extra_spare_patterns = new
         .extra_spare_patterns
         .iter()
@@ -131,24 +135,27 @@ pub async fn save(ctx: &Ctx, new: HistorySettings) -> Result<HistorySettings, Ap
     if !pattern_errors.is_empty() {
         fields.insert("extra_spare_patterns".to_string(), pattern_errors);
     }
-    if !(1..=3650).contains(&new.daily_retention_days) {
-        fields.insert(
-            "daily_retention_days".into(),
-            vec!["Enter a number of days from 1 to 3650.".into()],
-        );
+    for (name, unit, min, max) in RETENTION_LIMITS {
+        let value = match name {
+            "daily_retention_days" => new.daily_retention_days,
+            "month_end_retention_months" => new.month_end_retention_months,
+            _ => new.raw_retention_days,
+        };
+        if !(min..=max).contains(&value) {
+            fields.insert(
+                name.to_string(),
+                vec![format!("Enter a number of {unit} from {min} to {max}.")],
+            );
+        }
     }
-    if !(1..=240).contains(&new.month_end_retention_months) {
-        fields.insert(
-            "month_end_retention_months".into(),
-            vec!["Enter a number of months from 1 to 240.".into()],
-        );
-    }
-    if !(0..=3650).contains(&new.raw_retention_days) {
-        fields.insert(
-            "raw_retention_days".into(),
-            vec!["Enter a number of days from 0 to 3650.".into()],
-        );
-    }
+    fields
+}
+
+/// Check and save the settings (admin only); recorded in the change log.
+pub async fn save(ctx: &Ctx, new: HistorySettings) -> Result<HistorySettings, AppError> {
+    ctx.require_admin("change settings")?;
+    let mut new = new;
+    let fields = problems(&mut new);
     if !fields.is_empty() {
         return Err(AppError::fields(fields));
     }
