@@ -110,12 +110,15 @@ pub fn FieldErrorList(errors: FieldErrors, #[prop(into)] name: String) -> impl I
 
 fn status_class(value: &str) -> &'static str {
     match value {
-        "active" | "available" => "badge-green",
-        "planned" | "staging" | "staged" | "provisioning" | "reserved" | "inventory" => {
-            "badge-blue"
+        "active" | "available" | "deployed" | "in_use" | "completed" => "badge-green",
+        "planned" | "staging" | "staged" | "provisioning" | "reserved" | "inventory" | "new"
+        | "authorized" | "shipped" => "badge-blue",
+        "offline" | "failed" | "deprecated" | "decommissioned" | "retired" | "disposed" => {
+            "badge-red"
         }
-        "offline" | "failed" | "deprecated" | "decommissioned" | "retired" => "badge-red",
-        "decommissioning" | "deprovisioning" => "badge-amber",
+        "decommissioning" | "deprovisioning" | "loaned" | "in_maintenance" | "investigating" => {
+            "badge-amber"
+        }
         _ => "badge-grey",
     }
 }

@@ -25,6 +25,15 @@ pub enum Kind {
     Circuit,
     Tag,
     JournalEntry,
+    AssetType,
+    Asset,
+    Contractor,
+    Contract,
+    Invoice,
+    AssetService,
+    Rma,
+    ExternalInventory,
+    Probe,
 }
 
 /// A value choice of a `Choice` field: stored value and label.
@@ -222,6 +231,7 @@ pub struct Resource {
     pub search: &'static [&'static str],
     /// Fields searched by exact (indexed) value with `q`.
     pub search_exact: &'static [&'static str],
+    /// The field lists are ordered by when no order is asked for; `-` before it: descending.
     pub default_order: &'static str,
     pub uniques: &'static [Unique],
     /// Whether objects nest under a `parent_id` of the same kind.
@@ -240,7 +250,15 @@ pub enum Panel {
 }
 
 /// The navigation groups, in order.
-pub const NAV_GROUPS: [&str; 4] = ["Organisation", "Devices", "Circuits", "Other"];
+pub const NAV_GROUPS: [&str; 7] = [
+    "Organisation",
+    "Devices",
+    "Circuits",
+    "Assets",
+    "Network probe",
+    "Contracts",
+    "Other",
+];
 
 impl Resource {
     pub fn field(&self, name: &str) -> Option<&'static Field> {
@@ -394,6 +412,11 @@ const SLUG: Field = help(
 );
 const DESCRIPTION: Field = len(f("description", "Description", FieldType::Text), 500);
 const TENANT: Field = filt(f("tenant_id", "Tenant", FieldType::Ref(Kind::Tenant)));
+/// A badge colour (tags, asset types), grey unless chosen.
+const COLOUR: Field = col(default(
+    req(f("colour", "Colour", FieldType::Colour)),
+    "9e9e9e",
+));
 
 pub const SITE_STATUS: &[Choice] = &[
     ("planned", "Planned"),
@@ -883,15 +906,7 @@ pub static TAG: Resource = Resource {
     slug: "tags",
     table: "tags",
     title: "name",
-    fields: &[
-        NAME,
-        SLUG,
-        col(default(
-            req(f("colour", "Colour", FieldType::Colour)),
-            "9e9e9e",
-        )),
-        DESCRIPTION,
-    ],
+    fields: &[NAME, SLUG, COLOUR, DESCRIPTION],
     search: &["name", "slug", "description"],
     search_exact: &[],
     default_order: "name",
@@ -955,6 +970,429 @@ pub static JOURNAL_ENTRY: Resource = Resource {
     panels: &[],
 };
 
+// --- Asset lifecycle (seed 000: NetBox's inventory-monitor plugin) --------------------------
+
+pub const ASSIGNMENT_STATUS: &[Choice] = &[
+    ("reserved", "Reserved"),
+    ("deployed", "Deployed"),
+    ("loaned", "Loaned"),
+    ("stocked", "Stocked"),
+];
+pub const LIFECYCLE_STATUS: &[Choice] = &[
+    ("new", "New"),
+    ("in_stock", "In stock"),
+    ("in_use", "In use"),
+    ("in_maintenance", "In maintenance"),
+    ("retired", "Retired"),
+    ("disposed", "Disposed"),
+];
+pub const CONTRACT_TYPES: &[Choice] = &[
+    ("supply", "Supply"),
+    ("order", "Order"),
+    ("service", "Service"),
+    ("other", "Other"),
+];
+/// An RMA's statuses in the order a return goes through them (the seed's).
+pub const RMA_STATUS: &[Choice] = &[
+    ("investigating", "Investigating"),
+    ("authorized", "Authorized"),
+    ("shipped", "Shipped"),
+    ("completed", "Completed"),
+    ("cancelled", "Cancelled"),
+];
+
+/// What an asset can be assigned to.
+pub const ASSIGNABLE: &[Kind] = &[Kind::Device, Kind::Site, Kind::Location, Kind::Rack];
+
+const fn money(name: &'static str, label: &'static str) -> Field {
+    help(
+        f(
+            name,
+            label,
+            FieldType::Money {
+                currency: "currency",
+            },
+        ),
+        "in the currency below; not negative",
+    )
+}
+const CURRENCY: Field = help(
+    f("currency", "Currency", FieldType::Currency),
+    "ISO 4217 code, e.g. EUR",
+);
+const COMMENTS: Field = len(f("comments", "Comments", FieldType::LongText), 10_000);
+const fn text(name: &'static str, label: &'static str) -> Field {
+    len(f(name, label, FieldType::Text), 200)
+}
+const fn date(name: &'static str, label: &'static str) -> Field {
+    f(name, label, FieldType::Date)
+}
+
+pub static ASSET_TYPE: Resource = Resource {
+    kind: Kind::AssetType,
+    singular: "asset type",
+    plural: "asset types",
+    slug: "asset-types",
+    table: "asset_types",
+    title: "name",
+    fields: &[NAME, SLUG, COLOUR, DESCRIPTION],
+    search: &["name", "slug", "description"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[NAME_UNIQUE, SLUG_UNIQUE],
+    tree: false,
+    nav: "Assets",
+    panels: &[],
+};
+
+pub static ASSET: Resource = Resource {
+    kind: Kind::Asset,
+    singular: "asset",
+    plural: "assets",
+    slug: "assets",
+    table: "assets",
+    title: "serial",
+    fields: &[
+        col(help(
+            len(f("serial", "Serial number", FieldType::Text), 100),
+            "unique among assets when given",
+        )),
+        col(len(f("part_number", "Part number", FieldType::Text), 100)),
+        filt(f("type_id", "Type", FieldType::Ref(Kind::AssetType))),
+        default(
+            filt(req(f(
+                "assignment_status",
+                "Assignment",
+                FieldType::Choice(ASSIGNMENT_STATUS),
+            ))),
+            "stocked",
+        ),
+        default(
+            filt(req(f(
+                "lifecycle_status",
+                "Lifecycle",
+                FieldType::Choice(LIFECYCLE_STATUS),
+            ))),
+            "new",
+        ),
+        col(help(
+            f(
+                "assigned_object",
+                "Assigned to",
+                FieldType::AnyRef {
+                    kinds: ASSIGNABLE,
+                    cascade: false,
+                    columns: ["assigned_object_type", "assigned_object_id"],
+                },
+            ),
+            "a device, site, location or rack",
+        )),
+        filt(f(
+            "order_contract_id",
+            "Order contract",
+            FieldType::Ref(Kind::Contract),
+        )),
+        filter(text("project", "Project")),
+        filter(text("vendor", "Vendor")),
+        default(
+            req(f(
+                "quantity",
+                "Quantity",
+                FieldType::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+            )),
+            "1",
+        ),
+        money("price", "Price"),
+        CURRENCY,
+        date("warranty_start", "Warranty start"),
+        filter(date("warranty_end", "Warranty end")),
+        DESCRIPTION,
+        COMMENTS,
+    ],
+    search: &["serial", "part_number", "description", "project", "vendor"],
+    search_exact: &[],
+    default_order: "serial",
+    uniques: &[Unique {
+        fields: &["serial"],
+        field: "serial",
+        message: "another asset has this serial number",
+    }],
+    tree: false,
+    nav: "Assets",
+    panels: &[],
+};
+
+pub static CONTRACTOR: Resource = Resource {
+    kind: Kind::Contractor,
+    singular: "contractor",
+    plural: "contractors",
+    slug: "contractors",
+    table: "contractors",
+    title: "name",
+    fields: &[
+        NAME,
+        col(text("company", "Company")),
+        len(f("address", "Address", FieldType::LongText), 500),
+        TENANT,
+    ],
+    search: &["name", "company", "address"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[NAME_UNIQUE],
+    tree: false,
+    nav: "Contracts",
+    panels: &[],
+};
+
+pub static CONTRACT: Resource = Resource {
+    kind: Kind::Contract,
+    singular: "contract",
+    plural: "contracts",
+    slug: "contracts",
+    table: "contracts",
+    title: "name",
+    fields: &[
+        NAME,
+        col(text("name_internal", "Internal name")),
+        filt(req(f(
+            "contractor_id",
+            "Contractor",
+            FieldType::Ref(Kind::Contractor),
+        ))),
+        default(
+            filt(req(f("type", "Type", FieldType::Choice(CONTRACT_TYPES)))),
+            "supply",
+        ),
+        col(money("price", "Price")),
+        CURRENCY,
+        date("signed", "Signed"),
+        date("accepted", "Accepted"),
+        date("invoicing_start", "Invoicing start"),
+        filter(help(
+            date("invoicing_end", "Invoicing end"),
+            "not before the invoicing start",
+        )),
+        filt(help(
+            f(
+                "parent_id",
+                "Parent contract",
+                FieldType::Ref(Kind::Contract),
+            ),
+            "a contract this one is part of",
+        )),
+        COMMENTS,
+    ],
+    search: &["name", "name_internal"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[NAME_UNIQUE],
+    tree: true,
+    nav: "Contracts",
+    panels: &[],
+};
+
+pub static INVOICE: Resource = Resource {
+    kind: Kind::Invoice,
+    singular: "invoice",
+    plural: "invoices",
+    slug: "invoices",
+    table: "invoices",
+    title: "name",
+    fields: &[
+        NAME,
+        col(text("name_internal", "Internal name")),
+        filter(text("project", "Project")),
+        filt(req(f(
+            "contract_id",
+            "Contract",
+            FieldType::Ref(Kind::Contract),
+        ))),
+        col(money("price", "Price")),
+        CURRENCY,
+        date("invoicing_start", "Invoicing start"),
+        filter(help(
+            date("invoicing_end", "Invoicing end"),
+            "not before the invoicing start",
+        )),
+        COMMENTS,
+    ],
+    search: &["name", "name_internal", "project"],
+    search_exact: &[],
+    default_order: "name",
+    uniques: &[Unique {
+        fields: &["contract_id", "name"],
+        field: "name",
+        message: "this contract already has an invoice with this name",
+    }],
+    tree: false,
+    nav: "Contracts",
+    panels: &[],
+};
+
+pub static ASSET_SERVICE: Resource = Resource {
+    kind: Kind::AssetService,
+    singular: "asset service",
+    plural: "asset services",
+    slug: "asset-services",
+    table: "asset_services",
+    title: "service_category",
+    fields: &[
+        filt(req(f("asset_id", "Asset", FieldType::Ref(Kind::Asset)))),
+        filt(f("contract_id", "Contract", FieldType::Ref(Kind::Contract))),
+        col(date("service_start", "Service start")),
+        filter(col(help(
+            date("service_end", "Service end"),
+            "not before the service start",
+        ))),
+        col(money("service_price", "Price")),
+        CURRENCY,
+        filt(text("service_category", "Category")),
+        text("service_category_vendor", "Vendor's category"),
+        COMMENTS,
+    ],
+    search: &["service_category", "service_category_vendor"],
+    search_exact: &[],
+    default_order: "service_start",
+    uniques: &[],
+    tree: false,
+    nav: "Assets",
+    panels: &[],
+};
+
+pub static RMA: Resource = Resource {
+    kind: Kind::Rma,
+    singular: "RMA",
+    plural: "RMAs",
+    slug: "rmas",
+    table: "rmas",
+    title: "rma_number",
+    fields: &[
+        col(help(
+            len(f("rma_number", "RMA number", FieldType::Text), 100),
+            "the vendor's return authorisation number",
+        )),
+        filt(req(f("asset_id", "Asset", FieldType::Ref(Kind::Asset)))),
+        col(help(
+            len(
+                f("original_serial", "Original serial", FieldType::Text),
+                100,
+            ),
+            "the asset's serial when the RMA was opened (taken from the asset when left empty)",
+        )),
+        col(help(
+            len(
+                f("replacement_serial", "Replacement serial", FieldType::Text),
+                100,
+            ),
+            "becomes the asset's serial when the RMA is completed",
+        )),
+        default(
+            filt(req(f("status", "Status", FieldType::Choice(RMA_STATUS)))),
+            "investigating",
+        ),
+        col(date("date_issued", "Issued")),
+        date("date_replaced", "Replaced"),
+        len(f("issue_description", "Issue", FieldType::LongText), 10_000),
+        len(
+            f("vendor_response", "Vendor response", FieldType::LongText),
+            10_000,
+        ),
+    ],
+    search: &["rma_number", "original_serial", "replacement_serial"],
+    search_exact: &[],
+    default_order: "rma_number",
+    uniques: &[Unique {
+        fields: &["rma_number"],
+        field: "rma_number",
+        message: "another RMA has this number",
+    }],
+    tree: false,
+    nav: "Assets",
+    panels: &[],
+};
+
+pub static EXTERNAL_INVENTORY: Resource = Resource {
+    kind: Kind::ExternalInventory,
+    singular: "external inventory record",
+    plural: "external inventory records",
+    slug: "external-inventory",
+    table: "external_inventory",
+    title: "inventory_number",
+    fields: &[
+        col(req(len(
+            f("inventory_number", "Inventory number", FieldType::Text),
+            100,
+        ))),
+        col(text("name", "Name")),
+        filt(help(
+            len(f("status", "Status code", FieldType::Text), 50),
+            "the external system's status code",
+        )),
+        filter(text("project_code", "Project code")),
+        col(text("user_name", "User")),
+        len(f("user_note", "User note", FieldType::LongText), 10_000),
+        f(
+            "asset_ids",
+            "Assets",
+            FieldType::RefSet {
+                kind: Kind::Asset,
+                table: "external_inventory_assets",
+            },
+        ),
+    ],
+    search: &["inventory_number", "name", "project_code", "user_name"],
+    search_exact: &[],
+    default_order: "inventory_number",
+    uniques: &[Unique {
+        fields: &["inventory_number"],
+        field: "inventory_number",
+        message: "another record has this inventory number",
+    }],
+    tree: false,
+    nav: "Assets",
+    panels: &[],
+};
+
+pub static PROBE: Resource = Resource {
+    kind: Kind::Probe,
+    singular: "probe",
+    plural: "probes",
+    slug: "probes",
+    table: "probes",
+    title: "serial",
+    fields: &[
+        col(req(help(
+            f("time", "Time", FieldType::DateTime),
+            "when the discovery saw it (UTC)",
+        ))),
+        col(text("device_descriptor", "Device descriptor")),
+        filt(text("site_descriptor", "Site descriptor")),
+        filt(text("location_descriptor", "Location descriptor")),
+        col(len(f("serial", "Serial number", FieldType::Text), 100)),
+        col(len(f("part_number", "Part number", FieldType::Text), 100)),
+        text("name", "Name"),
+        DESCRIPTION,
+        filt(len(f("category", "Category", FieldType::Text), 100)),
+        filter(f("device_id", "Device", FieldType::Ref(Kind::Device))),
+        filter(f("site_id", "Site", FieldType::Ref(Kind::Site))),
+        filter(f("location_id", "Location", FieldType::Ref(Kind::Location))),
+        help(
+            f("discovered_data", "Discovered data", FieldType::Json),
+            "a JSON object: whatever the discovery script found",
+        ),
+    ],
+    search: &["serial", "part_number", "name", "device_descriptor"],
+    search_exact: &[],
+    default_order: "-time",
+    uniques: &[],
+    tree: false,
+    nav: "Network probe",
+    panels: &[],
+};
+
 /// All resources, in navigation order.
 pub static RESOURCES: &[&Resource] = &[
     &REGION,
@@ -967,6 +1405,15 @@ pub static RESOURCES: &[&Resource] = &[
     &MANUFACTURER,
     &PROVIDER,
     &CIRCUIT,
+    &ASSET,
+    &ASSET_TYPE,
+    &RMA,
+    &EXTERNAL_INVENTORY,
+    &ASSET_SERVICE,
+    &PROBE,
+    &CONTRACTOR,
+    &CONTRACT,
+    &INVOICE,
     &TAG,
     &JOURNAL_ENTRY,
 ];
@@ -986,6 +1433,15 @@ impl Kind {
             Kind::Circuit => &CIRCUIT,
             Kind::Tag => &TAG,
             Kind::JournalEntry => &JOURNAL_ENTRY,
+            Kind::AssetType => &ASSET_TYPE,
+            Kind::Asset => &ASSET,
+            Kind::Contractor => &CONTRACTOR,
+            Kind::Contract => &CONTRACT,
+            Kind::Invoice => &INVOICE,
+            Kind::AssetService => &ASSET_SERVICE,
+            Kind::Rma => &RMA,
+            Kind::ExternalInventory => &EXTERNAL_INVENTORY,
+            Kind::Probe => &PROBE,
         }
     }
     pub fn from_slug(slug: &str) -> Option<Kind> {
@@ -1006,6 +1462,15 @@ impl Kind {
             Kind::Circuit => "circuit",
             Kind::Tag => "tag",
             Kind::JournalEntry => "journal_entry",
+            Kind::AssetType => "asset_type",
+            Kind::Asset => "asset",
+            Kind::Contractor => "contractor",
+            Kind::Contract => "contract",
+            Kind::Invoice => "invoice",
+            Kind::AssetService => "asset_service",
+            Kind::Rma => "rma",
+            Kind::ExternalInventory => "external_inventory",
+            Kind::Probe => "probe",
         }
     }
     pub fn parse(s: &str) -> Option<Kind> {
@@ -1088,7 +1553,8 @@ mod tests {
     fn every_ref_names_an_id_field_and_titles_exist() {
         for r in RESOURCES {
             let _ = r.title_field();
-            assert!(r.fields.iter().any(|f| f.name == r.default_order));
+            let order = r.default_order.trim_start_matches('-');
+            assert!(r.fields.iter().any(|f| f.name == order));
             for f in r.fields {
                 assert_eq!(
                     f.is_ref(),

@@ -864,6 +864,180 @@ async fn change_rows_name_their_references(t: &TestDb) {
     );
 }
 
+/// The asset lifecycle's types (seed 000) through the service layer: the seed's workflow
+/// (asset type, contractor, contract and sub-contract, an asset assigned to a device, a
+/// service, an RMA taken to completed), the contract hierarchy, the RMA's transitions, the
+/// asset serial's uniqueness, bad input as field errors and delete protection naming what
+/// points at an object.
+async fn asset_lifecycle_types(t: &TestDb) {
+    let c = ctx(t, Role::Editor);
+    let site = mk(&c, &SITE, json!({"name": "Lab"})).await;
+    let dev = mk(&c, &DEVICE, json!({"name": "sw-lab", "site_id": site})).await;
+    let switch = mk(
+        &c,
+        &ASSET_TYPE,
+        json!({"name": "Switch", "colour": "#2F6FED"}),
+    )
+    .await;
+    let acme = mk(
+        &c,
+        &CONTRACTOR,
+        json!({"name": "Acme", "company": "Acme s.r.o."}),
+    )
+    .await;
+    let frame = mk(
+        &c,
+        &CONTRACT,
+        json!({"name": "Frame 2026", "contractor_id": acme, "type": "supply",
+               "price": "1000.00", "currency": "EUR"}),
+    )
+    .await;
+    let order = mk(
+        &c,
+        &CONTRACT,
+        json!({"name": "Order 1", "contractor_id": acme, "type": "order", "parent_id": frame}),
+    )
+    .await;
+    let asset = mk(
+        &c,
+        &ASSET,
+        json!({"serial": "SN-100", "part_number": "WS-C2960", "type_id": switch,
+               "assigned_object_type": "device", "assigned_object_id": dev,
+               "order_contract_id": order, "price": "250.50", "currency": "EUR",
+               "warranty_start": "2026-01-01", "warranty_end": "2029-01-01"}),
+    )
+    .await;
+    let got = objects::get(&c, &ASSET, asset).await.unwrap();
+    assert_eq!(got.values["assignment_status"], "stocked");
+    assert_eq!(got.values["lifecycle_status"], "new");
+    assert_eq!(got.values["quantity"], 1);
+    assert_eq!(got.values["price"], "250.50");
+    mk(
+        &c,
+        &ASSET_SERVICE,
+        json!({"asset_id": asset, "contract_id": frame, "service_start": "2026-01-01",
+               "service_end": "2027-01-01", "service_category": "NBD support"}),
+    )
+    .await;
+    mk(
+        &c,
+        &INVOICE,
+        json!({"name": "INV-1", "contract_id": order, "price": "250.50", "currency": "EUR"}),
+    )
+    .await;
+    // Assets filter by type and by what they are assigned to.
+    assert_eq!(
+        names(&c, &ASSET, &format!("type_id={switch}")).await,
+        ["SN-100"]
+    );
+    assert_eq!(
+        names(
+            &c,
+            &ASSET,
+            &format!("assigned_object_type=device&assigned_object_id={dev}")
+        )
+        .await,
+        ["SN-100"]
+    );
+
+    // A contract cannot be beneath itself.
+    let e = objects::update(&c, &CONTRACT, frame, v(json!({"parent_id": order})))
+        .await
+        .unwrap_err();
+    assert!(
+        e.field_errors()["parent_id"][0].contains("beneath itself"),
+        "{e:?}"
+    );
+
+    // An RMA goes forward or is cancelled; nothing leaves completed.
+    let rma = mk(
+        &c,
+        &RMA,
+        json!({"rma_number": "RMA-1", "asset_id": asset, "original_serial": "SN-100",
+               "replacement_serial": "SN-200", "date_issued": "2026-03-01"}),
+    )
+    .await;
+    for status in ["authorized", "shipped", "completed"] {
+        objects::update(&c, &RMA, rma, v(json!({"status": status})))
+            .await
+            .unwrap_or_else(|e| panic!("{status}: {e:?}"));
+    }
+    let e = objects::update(&c, &RMA, rma, v(json!({"status": "investigating"})))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&e), ["status"], "{e:?}");
+
+    // Serials: unique among assets when given (ignoring case); many assets may have none.
+    let e = objects::create(&c, &ASSET, v(json!({"serial": "sn-100"})))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&e), ["serial"], "{e:?}");
+    mk(&c, &ASSET, json!({"part_number": "spare-1"})).await;
+    mk(&c, &ASSET, json!({"part_number": "spare-2"})).await;
+
+    // Bad input: a missing assignment target, a negative price, an end before its start, an
+    // unknown status, a currency that is not a code; nothing is written.
+    let before = names(&c, &ASSET, "").await.len();
+    let e = objects::create(
+        &c,
+        &ASSET,
+        v(
+            json!({"serial": "SN-BAD", "price": "-1", "currency": "EURO",
+                 "lifecycle_status": "lost"}),
+        ),
+    )
+    .await
+    .unwrap_err();
+    let mut got = fields(&e);
+    got.sort();
+    assert_eq!(got, ["currency", "lifecycle_status", "price"], "{e:?}");
+    let e = objects::create(
+        &c,
+        &ASSET,
+        v(json!({"serial": "SN-BAD", "assigned_object_type": "rack",
+                 "assigned_object_id": 999999})),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(fields(&e), ["assigned_object_id"], "{e:?}");
+    let e = objects::create(
+        &c,
+        &ASSET,
+        v(json!({"serial": "SN-BAD", "warranty_start": "2026-02-01",
+                 "warranty_end": "2026-01-01"})),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.field_errors()["warranty_end"][0].contains("before the warranty start"),
+        "{e:?}"
+    );
+    let e = objects::create(
+        &c,
+        &ASSET_SERVICE,
+        v(json!({"asset_id": asset, "service_start": "2026-02-01", "service_end": "2026-01-01"})),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.field_errors()["service_end"][0].contains("before the service start"),
+        "{e:?}"
+    );
+    assert_eq!(names(&c, &ASSET, "").await.len(), before);
+
+    // Delete protection names what points at an object.
+    for (res, id, what) in [
+        (&CONTRACTOR, acme, "2 contracts"),
+        (&ASSET_TYPE, switch, "1 asset"),
+        (&CONTRACT, frame, "1 asset service"),
+        (&ASSET, asset, "1 RMA"),
+        (&DEVICE, dev, "1 asset"),
+    ] {
+        let e = objects::delete(&c, res, id).await.unwrap_err();
+        assert!(e.to_string().contains(what), "{}: {e}", res.singular);
+    }
+}
+
 app::db_tests!(
     inventory_story,
     validation_and_tree_rules,
@@ -871,6 +1045,7 @@ app::db_tests!(
     permissions_are_enforced_in_services,
     users_tokens_and_sign_in,
     change_rows_name_their_references,
+    asset_lifecycle_types,
 );
 
 app::db_tests!(database_constraints_back_up_validation,);

@@ -10,6 +10,7 @@ mod m20261122_000001_snapshot_lists;
 mod m20261130_000001_job_sources;
 mod m20261201_000001_typed_inventory;
 mod m20261202_000001_search_index_options;
+mod m20261203_000001_assets;
 pub mod text;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_job_sources::Migration),
             Box::new(m20261201_000001_typed_inventory::Migration),
             Box::new(m20261202_000001_search_index_options::Migration),
+            Box::new(m20261203_000001_assets::Migration),
         ]
     }
 }

@@ -171,7 +171,7 @@ fn add(table: &str, col: ColumnDef) -> TableAlterStatement {
         .to_owned()
 }
 
-fn key(name: &str, required: bool) -> ColumnDef {
+pub(crate) fn key(name: &str, required: bool) -> ColumnDef {
     let mut c = ColumnDef::new(format!("{name}_key"));
     c.text();
     if required {
@@ -182,7 +182,7 @@ fn key(name: &str, required: bool) -> ColumnDef {
     c.to_owned()
 }
 
-async fn stamped_search(m: &SchemaManager<'_>, t: Tbl) -> Result<(), DbErr> {
+pub(crate) async fn stamped_search(m: &SchemaManager<'_>, t: Tbl) -> Result<(), DbErr> {
     t.col(
         ColumnDef::new("search_text")
             .text()
@@ -223,7 +223,7 @@ async fn trgm_schema(m: &SchemaManager<'_>) -> Result<String, DbErr> {
 }
 
 /// The free-text search index of `table`.
-async fn search_index(m: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+pub(crate) async fn search_index(m: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
     match m.get_database_backend() {
         DbBackend::Postgres => {
             let schema = trgm_schema(m).await?;
@@ -491,7 +491,7 @@ impl MigrationTrait for Migration {
 }
 
 /// A foreign key between tables named at run time.
-fn fk_dyn(table: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
+pub(crate) fn fk_dyn(table: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(table.to_string(), column.to_string())

@@ -35,18 +35,39 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 /// Copy the hash file cargo-leptos wrote beside this executable into `site_root` (so that the
-/// site folder, shipped without the build tree, names its own files). Returns whether there
-/// was one. Errors: the copy failed.
-pub fn adopt_hash_file(site_root: &Path) -> std::io::Result<bool> {
-    let Some(beside) = std::env::current_exe()
+/// site folder, shipped without the build tree, names its own files), after checking that the
+/// files it names (`<output>.<hash>.js`, `.wasm`, `.css`) are in the site's `pkg/`. Returns
+/// whether there was one. Errors: it names files the site does not have (the hash file and the
+/// site come from different builds: another build beside this binary since), or the copy failed.
+pub fn adopt_hash_file(site_root: &Path, output: &str) -> std::io::Result<bool> {
+    match std::env::current_exe()
         .ok()
         .and_then(|e| e.parent().map(|d| d.join(HASH_FILE)))
         .filter(|p| p.is_file())
-    else {
-        return Ok(false);
-    };
+    {
+        Some(beside) => adopt(&beside, site_root, output).map(|()| true),
+        None => Ok(false),
+    }
+}
+
+/// [`adopt_hash_file`] of the hash file `beside`.
+fn adopt(beside: &Path, site_root: &Path, output: &str) -> std::io::Result<()> {
+    let hashes = std::fs::read_to_string(beside)?;
+    for kind in ["js", "wasm", "css"] {
+        let Some(h) = hash_of(&hashes, kind) else {
+            continue;
+        };
+        let file = site_root.join("pkg").join(format!("{output}.{h}.{kind}"));
+        if !file.is_file() {
+            return Err(std::io::Error::other(format!(
+                "{} names {}, which the site does not have: the site and the hash file come from different builds (build the site again)",
+                beside.display(),
+                file.display()
+            )));
+        }
+    }
     std::fs::copy(beside, site_root.join(HASH_FILE))?;
-    Ok(true)
+    Ok(())
 }
 
 /// The hash recorded for `kind` (`js`, `wasm`, `css`, …) in a hash file's text.
@@ -304,6 +325,30 @@ pub fn report(sizes: &[AssetSize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hash_file_from_another_build_is_not_adopted() {
+        let build = tempfile::tempdir().unwrap();
+        let beside = build.path().join(HASH_FILE);
+        std::fs::write(
+            &beside,
+            "js: Aaaaaaaaaaaaaaaaaaaaaa\nwasm: Bbbbbbbbbbbbbbbbbbbbbb\n",
+        )
+        .unwrap();
+        let site = tempfile::tempdir().unwrap();
+        let pkg = site.path().join("pkg");
+        std::fs::create_dir(&pkg).unwrap();
+        std::fs::write(pkg.join("census.Aaaaaaaaaaaaaaaaaaaaaa.js"), "").unwrap();
+        // The site has the script but another build's module: refused, nothing copied.
+        std::fs::write(pkg.join("census.Xxxxxxxxxxxxxxxxxxxxxx.wasm"), "").unwrap();
+        let e = adopt(&beside, site.path(), "census").unwrap_err();
+        assert!(e.to_string().contains("different builds"), "{e}");
+        assert!(!site.path().join(HASH_FILE).exists());
+        // With its own module it is adopted.
+        std::fs::write(pkg.join("census.Bbbbbbbbbbbbbbbbbbbbbb.wasm"), "").unwrap();
+        adopt(&beside, site.path(), "census").unwrap();
+        assert!(site.path().join(HASH_FILE).exists());
+    }
 
     #[test]
     fn reads_cargo_leptos_hash_files() {

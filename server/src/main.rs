@@ -411,7 +411,7 @@ async fn main() -> Result<()> {
             max_chunk,
         } => {
             let pkg = config.site_root.join("pkg");
-            if server::assets::adopt_hash_file(&config.site_root).with_context(|| {
+            if server::assets::adopt_hash_file(&config.site_root, &main).with_context(|| {
                 format!(
                     "copying {} into {}",
                     server::assets::HASH_FILE,

@@ -193,13 +193,71 @@ pub fn check_form(encoded: &[u8]) -> Result<(), AppError> {
     Ok(())
 }
 
-fn refuse(path: &str, e: &AppError) -> Response {
+/// A refused request's answer. A server function's caller gets what the function's own errors
+/// give it, so the page shows the error in place: the page's code the function's error
+/// encoding (with the REST keys beside it), a form posted without JavaScript a redirect back to
+/// its page with the error — and what was sent, control characters taken out — in the address
+/// (Leptos's `__err` round trip). Other API paths get the REST shape, pages a short page.
+fn refuse(path: &str, headers: &HeaderMap, sent: Option<&[u8]>, e: &AppError) -> Response {
+    if is_server_fn(path) {
+        let e = match sent {
+            Some(body) => e.clone().with_values(submitted(body)),
+            None => e.clone(),
+        };
+        let html = header_str(headers, header::ACCEPT).is_some_and(|a| a.contains("text/html"));
+        if html && let Some(back) = back_to(headers, path, &e) {
+            return (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+        }
+        let code = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        return (code, axum::Json(e.to_server_fn_json())).into_response();
+    }
     if is_api(path) {
         crate::middleware::json_error(e)
     } else {
         let code = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
         error_response(path, code, &e.to_string(), None)
     }
+}
+
+/// Server functions live under `/api/` beside the REST API (`/api/v1/`).
+fn is_server_fn(path: &str) -> bool {
+    path.starts_with("/api/") && !path.starts_with("/api/v1")
+}
+
+/// A form body's fields as text with control characters (but tab and newline) removed: what
+/// the user typed, shown again beside the error.
+fn submitted(body: &[u8]) -> std::collections::BTreeMap<String, String> {
+    let clean = |b: &[u8]| {
+        decode_component(b)
+            .unwrap_or_else(|()| String::from_utf8_lossy(b).into_owned())
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\t' || *c == '\n')
+            .collect::<String>()
+    };
+    body.split(|b| *b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|piece| match piece.iter().position(|b| *b == b'=') {
+            Some(i) => (clean(&piece[..i]), clean(&piece[i + 1..])),
+            None => (clean(piece), String::new()),
+        })
+        .collect()
+}
+
+/// The page a form came from (`Referer`, its path and query only: never another site) with
+/// server function `path`'s error `e` in the address, as Leptos answers a function's own error.
+fn back_to(headers: &HeaderMap, path: &str, e: &AppError) -> Option<String> {
+    let referer: axum::http::Uri = header_str(headers, header::REFERER)?.parse().ok()?;
+    let local = format!(
+        "http://census.invalid{}",
+        referer.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    );
+    let with_error = server_fn::error::ServerFnUrlError::new(path, e.clone())
+        .to_url(&local)
+        .ok()?;
+    Some(match with_error.query() {
+        Some(q) => format!("{}?{q}", with_error.path()),
+        None => with_error.path().to_string(),
+    })
 }
 
 /// [`check_form`] on the query string of every request and on form bodies
@@ -211,7 +269,7 @@ pub async fn text_input(req: Request<Body>, next: Next) -> Response {
     if let Some(q) = req.uri().query()
         && let Err(e) = check_form(q.as_bytes())
     {
-        return refuse(&path, &e);
+        return refuse(&path, req.headers(), None, &e);
     }
     let form = header_str(req.headers(), header::CONTENT_TYPE)
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
@@ -233,7 +291,7 @@ pub async fn text_input(req: Request<Body>, next: Next) -> Response {
         }
     };
     if let Err(e) = check_form(&bytes) {
-        return refuse(&path, &e);
+        return refuse(&path, &parts.headers, Some(&bytes), &e);
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await

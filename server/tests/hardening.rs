@@ -670,6 +670,37 @@ async fn text_with_control_characters_is_refused(db: &TestDb) {
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
     assert!(r.json()["fields"]["username"].is_array(), "{}", r.text);
+    // The page's code reads the refusal as the function's own error (its `kind`), and a form
+    // posted without JavaScript goes back to its page with the error and what was typed (the
+    // control character taken out) in the address.
+    let decoded: app::error::AppError = serde_json::from_str(&r.text)
+        .unwrap_or_else(|e| panic!("not a server function error ({e}): {}", r.text));
+    assert!(decoded.field_errors().contains_key("username"));
+    let r = send(
+        &t.app,
+        Method::POST,
+        app::api::auth::Login::PATH,
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("accept", "text/html"),
+            ("referer", "http://localhost/login?next=%2Fsites"),
+        ],
+        Body::from("username=adm%07in&password=x"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let back = r.header("location");
+    assert!(back.starts_with("/login?next=%2Fsites&"), "{back}");
+    let shown = send(
+        &t.app,
+        Method::GET,
+        back,
+        &[("accept", "text/html")],
+        Body::empty(),
+    )
+    .await;
+    assert!(shown.text.contains("control character"), "{}", shown.text);
+    assert!(shown.text.contains(r#"value="admin""#), "{}", shown.text);
     // Settings: patterns are text with limits.
     for (patterns, why) in [
         (json!(["ok", "bad\u{0}"]), "control"),

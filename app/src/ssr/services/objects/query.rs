@@ -545,7 +545,11 @@ pub fn page_ids_query(
         .from(t.table())
         .cond_where(cond);
     let ordering: Vec<(&'static Field, bool)> = if lq.ordering.is_empty() {
-        vec![(res.field(res.default_order).expect("default order"), false)]
+        let (name, desc) = match res.default_order.strip_prefix('-') {
+            Some(name) => (name, true),
+            None => (res.default_order, false),
+        };
+        vec![(res.field(name).expect("default order"), desc)]
     } else {
         lq.ordering.clone()
     };

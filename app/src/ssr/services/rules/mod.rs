@@ -6,9 +6,9 @@
 //!
 //! This is NetBox's model `clean()`/`save()` under its generic views.
 
-mod circuit;
 mod device;
 mod location;
+mod periods;
 mod rack;
 
 use super::Ctx;
@@ -16,7 +16,8 @@ use super::changelog::Change;
 use super::objects::cells::{Cell, Row};
 use super::objects::refs::RefCache;
 use crate::error::FieldErrors;
-use crate::schema::{Kind, Resource};
+use crate::schema::{self, Kind, Resource};
+use periods::PeriodRules;
 use sea_orm::{DatabaseExecutor, DbErr};
 
 /// A row about to be written: its id and stored state when it exists, the cells to store.
@@ -107,13 +108,49 @@ struct NoRules;
 
 impl Rules for NoRules {}
 
+static CIRCUIT_RULES: PeriodRules = PeriodRules {
+    res: &schema::CIRCUIT,
+    periods: &[("install_date", "termination_date")],
+    transitions: None,
+};
+static ASSET_RULES: PeriodRules = PeriodRules {
+    res: &schema::ASSET,
+    periods: &[("warranty_start", "warranty_end")],
+    transitions: None,
+};
+static CONTRACT_RULES: PeriodRules = PeriodRules {
+    res: &schema::CONTRACT,
+    periods: &[("invoicing_start", "invoicing_end")],
+    transitions: None,
+};
+static INVOICE_RULES: PeriodRules = PeriodRules {
+    res: &schema::INVOICE,
+    periods: &[("invoicing_start", "invoicing_end")],
+    transitions: None,
+};
+static ASSET_SERVICE_RULES: PeriodRules = PeriodRules {
+    res: &schema::ASSET_SERVICE,
+    periods: &[("service_start", "service_end")],
+    transitions: None,
+};
+static RMA_RULES: PeriodRules = PeriodRules {
+    res: &schema::RMA,
+    periods: &[("date_issued", "date_replaced")],
+    transitions: Some(periods::RMA_TRANSITIONS),
+};
+
 /// The rules of a type.
 pub fn rules(kind: Kind) -> &'static dyn Rules {
     match kind {
         Kind::Location => &location::LocationRules,
         Kind::Rack => &rack::RackRules,
         Kind::Device => &device::DeviceRules,
-        Kind::Circuit => &circuit::CircuitRules,
+        Kind::Circuit => &CIRCUIT_RULES,
+        Kind::Asset => &ASSET_RULES,
+        Kind::Contract => &CONTRACT_RULES,
+        Kind::Invoice => &INVOICE_RULES,
+        Kind::AssetService => &ASSET_SERVICE_RULES,
+        Kind::Rma => &RMA_RULES,
         _ => &NoRules,
     }
 }
