@@ -26,6 +26,11 @@ pub fn hash_file(site_root: &Path) -> Option<PathBuf> {
     if in_site.is_file() {
         return Some(absolute(&in_site));
     }
+    beside_exe()
+}
+
+/// `hash.txt` beside the running executable, where cargo-leptos writes it, if it is there.
+fn beside_exe() -> Option<PathBuf> {
     let beside = std::env::current_exe().ok()?.parent()?.join(HASH_FILE);
     beside.is_file().then_some(beside)
 }
@@ -40,11 +45,7 @@ fn absolute(p: &Path) -> PathBuf {
 /// whether there was one. Errors: it names files the site does not have (the hash file and the
 /// site come from different builds: another build beside this binary since), or the copy failed.
 pub fn adopt_hash_file(site_root: &Path, output: &str) -> std::io::Result<bool> {
-    match std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(|d| d.join(HASH_FILE)))
-        .filter(|p| p.is_file())
-    {
+    match beside_exe() {
         Some(beside) => adopt(&beside, site_root, output).map(|()| true),
         None => Ok(false),
     }
